@@ -1,0 +1,46 @@
+/* Private to the TFRecord code: the byte source under the reader (a file or memory, optionally
+ * inflated) and the deflating sink under the writer. */
+#ifndef TFC_RECORD_INT_H
+#define TFC_RECORD_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <zlib.h>
+
+#include "tfc/record.h"
+
+/* A sequential byte source: raw bytes from a file descriptor or a memory buffer, inflated when
+ * compressed (gzip members may follow one another; so may zlib streams). */
+typedef struct tfc__instream {
+    const char *name; /* borrowed, for messages */
+    int fd;           /* -1 for memory */
+    const uint8_t *mem;
+    uint64_t raw_size; /* file or buffer size */
+    uint64_t raw_pos;  /* next raw byte to read */
+    tfc_compression comp;
+    /* inflate state */
+    z_stream zs;
+    bool z_live;      /* inflateInit done */
+    bool z_member_end; /* a member/stream ended; more may follow */
+    uint8_t *zin;
+    size_t zin_cap;
+    uint64_t out_pos; /* uncompressed bytes produced so far */
+    tfc_status err;   /* a damaged stream's error, reported after the bytes before it */
+} tfc__instream;
+
+/* Opens the source over fd (owned by the stream from here on, closed by close) or memory, and
+ * detects the compression when comp is AUTO. */
+tfc_code tfc__instream_open(tfc__instream *s, const char *name, int fd, const uint8_t *mem,
+                            uint64_t size, tfc_compression comp, tfc_status *st);
+/* Reads up to n uncompressed bytes; *got < n only at the end of the data. DATA_LOSS for damaged
+ * or truncated compressed data (the message gives the compressed and uncompressed offsets). */
+tfc_code tfc__instream_read(tfc__instream *s, uint8_t *dst, size_t n, size_t *got, tfc_status *st);
+/* Seeks raw (NONE) sources to offset; restarts compressed ones at the beginning (offset 0 only). */
+tfc_code tfc__instream_rewind(tfc__instream *s, uint64_t offset, tfc_status *st);
+void tfc__instream_close(tfc__instream *s);
+
+/* zlib allocation hooks that count through tfc_malloc. */
+void *tfc__zalloc(void *opaque, unsigned items, unsigned size);
+void tfc__zfree(void *opaque, void *p);
+
+#endif

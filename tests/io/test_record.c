@@ -1,0 +1,749 @@
+/* TFRecord reader, writer, index and counting: real files from ../shared/testdata, round trips in
+ * all three compressions, every single-byte flip and every truncation of small files. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "test_util.h"
+#include "tfc/gfile.h"
+#include "tfc/record.h"
+
+/* ---- helpers ---- */
+
+typedef struct recs {
+    int n;
+    size_t len[512];
+    uint8_t *data[512];
+} recs;
+
+static void recs_free(recs *r) {
+    for (int i = 0; i < r->n; i++) free(r->data[i]);
+    r->n = 0;
+}
+
+/* Reads all records of path; returns the final code (OUT_OF_RANGE on a clean end). */
+static tfc_code read_all(const char *path, tfc_compression comp, recs *out, tfc_status *st) {
+    tfc_record_reader *r;
+    tfc_record_reader_opts o = {.compression = comp};
+    memset(out, 0, sizeof *out);
+    tfc_code c = tfc_record_reader_open(path, &o, &r, st);
+    if (c != TFC_OK) return c;
+    tfc_bytes b;
+    while ((c = tfc_record_reader_next(r, &b, st)) == TFC_OK) {
+        assert_true(out->n < 512);
+        out->len[out->n] = b.size;
+        out->data[out->n] = malloc(b.size + 1);
+        memcpy(out->data[out->n], b.data, b.size);
+        out->n++;
+    }
+    tfc_record_reader_free(r);
+    return c;
+}
+
+static int64_t count_records(const char *path, tfc_compression comp) {
+    recs rs;
+    tfc_status st;
+    tfc_code c = read_all(path, comp, &rs, &st);
+    if (c != TFC_OUT_OF_RANGE) fail_msg("%s: %s", path, st.msg);
+    int n = rs.n;
+    recs_free(&rs);
+    return n;
+}
+
+static void write_records(const char *path, tfc_compression comp, int n, const size_t *lens) {
+    tfc_record_writer *w;
+    tfc_status st;
+    tfc_record_writer_opts o = {.compression = comp};
+    TU_OK(tfc_record_writer_open(path, &o, &w, &st));
+    for (int i = 0; i < n; i++) {
+        uint8_t *p = malloc(lens[i] + 1);
+        for (size_t k = 0; k < lens[i]; k++) p[k] = (uint8_t)(i * 31 + k * 7);
+        TU_OK(tfc_record_writer_write(w, p, lens[i], &st));
+        free(p);
+    }
+    assert_int_equal(tfc_record_writer_count(w), n);
+    TU_OK(tfc_record_writer_close(w, &st));
+}
+
+static void check_pattern(const recs *rs, int n, const size_t *lens) {
+    assert_int_equal(rs->n, n);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(rs->len[i], lens[i]);
+        for (size_t k = 0; k < lens[i]; k++)
+            if (rs->data[i][k] != (uint8_t)(i * 31 + k * 7)) fail_msg("record %d byte %zu", i, k);
+    }
+}
+
+/* ---- real files ---- */
+
+static void test_quick_brown_fox_bytes(void **state) {
+    (void)state;
+    size_t n;
+    uint8_t *want = tu_read_file(tu_testdata("tfrecord/quick_brown_fox.tfrecord"), &n);
+    assert_non_null(want);
+    assert_int_equal(n, 35);
+    const char *out = tu_tmp("fox.tfrecord");
+    tfc_record_writer *w;
+    tfc_status st;
+    TU_OK(tfc_record_writer_open(out, NULL, &w, &st));
+    TU_OK(tfc_record_writer_write(w, "The Quick Brown Fox", 19, &st));
+    TU_OK(tfc_record_writer_close(w, &st));
+    size_t m;
+    uint8_t *got = tu_read_file(out, &m);
+    assert_int_equal(m, n);
+    assert_memory_equal(got, want, n); /* byte for byte what TensorFlow wrote */
+    recs rs;
+    assert_int_equal(read_all(tu_testdata("tfrecord/quick_brown_fox.tfrecord"),
+                              TFC_COMPRESSION_AUTO, &rs, &st),
+                     TFC_OUT_OF_RANGE);
+    assert_string_equal(st.msg, "eof");
+    assert_int_equal(rs.n, 1);
+    assert_memory_equal(rs.data[0], "The Quick Brown Fox", 19);
+    recs_free(&rs);
+    free(want);
+    free(got);
+}
+
+static void test_real_files_counts(void **state) {
+    (void)state;
+    static const struct {
+        const char *path;
+        tfc_compression comp;
+        int count;
+        size_t len_min, len_max;
+    } files[] = {
+        {"tfrecord/quick_brown_fox.tfrecord", TFC_COMPRESSION_NONE, 1, 19, 19},
+        {"tfrecord/en_fr_not_example.tfrecord", TFC_COMPRESSION_NONE, 2, 52, 56},
+        {"tfrecord/wmt14_examples.tfrecord", TFC_COMPRESSION_NONE, 100, 307, 2363},
+        {"tfrecord/penguin_eval.tfrecord.gz", TFC_COMPRESSION_GZIP, 100, 136, 136},
+        {"tfrecord/penguin_eval.tfrecord.zlib", TFC_COMPRESSION_ZLIB, 100, 136, 136},
+        {"tfrecord/tfjs_next_page_fname_header.tfrecord.gz", TFC_COMPRESSION_GZIP, 100, 69, 69},
+        {"events/hello_scalar.tfevents.v2", TFC_COMPRESSION_NONE, 2, 0, 1000},
+        {"events/lingvo_scalars.tfevents", TFC_COMPRESSION_NONE, 361, 0, 100000},
+    };
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        const char *path = tu_testdata(files[f].path);
+        tfc_record_reader *r;
+        tfc_status st;
+        TU_OK(tfc_record_reader_open(path, NULL, &r, &st));
+        assert_int_equal(tfc_record_reader_compression(r), files[f].comp);
+        tfc_bytes b;
+        int n = 0;
+        size_t mn = SIZE_MAX, mx = 0;
+        uint64_t stream = 0;
+        tfc_code c;
+        while ((c = tfc_record_reader_next(r, &b, &st)) == TFC_OK) {
+            n++;
+            if (b.size < mn) mn = b.size;
+            if (b.size > mx) mx = b.size;
+            stream += b.size + 16;
+        }
+        if (c != TFC_OUT_OF_RANGE) fail_msg("%s: %s", path, st.msg);
+        assert_int_equal(n, files[f].count);
+        assert_true(mn >= files[f].len_min && mx <= files[f].len_max);
+        if (files[f].len_min == files[f].len_max) assert_int_equal(mn, files[f].len_min);
+        assert_int_equal(tfc_record_reader_offset(r), stream);
+        tfc_record_reader_free(r);
+        int64_t cnt;
+        tfc_record_count_opts co = {.no_index = true};
+        TU_OK(tfc_record_count(path, &co, &cnt, &st));
+        assert_int_equal(cnt, files[f].count);
+    }
+    /* Inflated sizes from the README: 15200 (penguin) and 8500 (tfjs). */
+    assert_int_equal(100 * (136 + 16), 15200);
+    assert_int_equal(100 * (69 + 16), 8500);
+}
+
+static void test_penguin_gzip_equals_zlib(void **state) {
+    (void)state;
+    recs a, b;
+    tfc_status st;
+    assert_int_equal(read_all(tu_testdata("tfrecord/penguin_eval.tfrecord.gz"), TFC_COMPRESSION_GZIP,
+                              &a, &st),
+                     TFC_OUT_OF_RANGE);
+    assert_int_equal(read_all(tu_testdata("tfrecord/penguin_eval.tfrecord.zlib"),
+                              TFC_COMPRESSION_ZLIB, &b, &st),
+                     TFC_OUT_OF_RANGE);
+    assert_int_equal(a.n, 100);
+    assert_int_equal(b.n, 100);
+    for (int i = 0; i < 100; i++) {
+        assert_int_equal(a.len[i], b.len[i]);
+        assert_memory_equal(a.data[i], b.data[i], a.len[i]);
+    }
+    /* Record 0 is an Example whose first map entry is "species" (FORMATS.md §2). */
+    assert_non_null(memmem(a.data[0], a.len[0], "species", 7));
+    recs_free(&a);
+    recs_free(&b);
+}
+
+static void test_event_file_header(void **state) {
+    (void)state;
+    size_t n;
+    uint8_t *f = tu_read_file(tu_testdata("events/hello_scalar.tfevents.v2"), &n);
+    assert_int_equal(n, 94);
+    static const uint8_t hdr[12] = {0x18, 0, 0, 0, 0, 0, 0, 0, 0xa3, 0x7f, 0x4b, 0x22};
+    assert_memory_equal(f, hdr, 12);
+    uint8_t enc[12];
+    tfc_record_encode_header(24, enc);
+    assert_memory_equal(enc, hdr, 12);
+    tfc_record_reader *r;
+    tfc_status st;
+    TU_OK(tfc_record_reader_open_memory(f, n, "hello", NULL, &r, &st));
+    tfc_bytes b;
+    TU_OK(tfc_record_reader_next(r, &b, &st));
+    assert_int_equal(b.size, 24);
+    assert_int_equal(b.data[0], 0x09);
+    assert_memory_equal(b.data + 9, "\x1a\x0d" "brain.Event:2", 15);
+    TU_OK(tfc_record_reader_next(r, &b, &st));
+    assert_non_null(memmem(b.data, b.size, "hello", 5));
+    assert_non_null(memmem(b.data, b.size, "scalars", 7));
+    assert_int_equal(tfc_record_reader_next(r, &b, &st), TFC_OUT_OF_RANGE);
+    tfc_record_reader_free(r);
+    free(f);
+}
+
+static void test_not_gzip_hint(void **state) {
+    (void)state;
+    recs rs;
+    tfc_status st;
+    const char *p = tu_testdata("tfrecord/penguin_eval.tfrecord.gz");
+    assert_int_equal(read_all(p, TFC_COMPRESSION_NONE, &rs, &st), TFC_DATA_LOSS);
+    assert_int_equal(rs.n, 0);
+    assert_non_null(strstr(st.msg, "corrupted record at 0"));
+    assert_non_null(strstr(st.msg, "penguin_eval.tfrecord.gz"));
+    assert_non_null(strstr(st.msg, "GZIP"));
+    /* And a plain file read as GZIP fails cleanly too. */
+    assert_int_equal(read_all(tu_testdata("tfrecord/wmt14_examples.tfrecord"), TFC_COMPRESSION_GZIP,
+                              &rs, &st),
+                     TFC_DATA_LOSS);
+    assert_int_equal(rs.n, 0);
+    assert_non_null(strstr(st.msg, "wmt14_examples.tfrecord"));
+}
+
+/* ---- round trips ---- */
+
+static const size_t sizes[] = {0, 1, 19, 1000, 100000, 7, 300000, 12};
+#define NSIZES ((int)(sizeof sizes / sizeof sizes[0]))
+
+static void test_round_trips(void **state) {
+    (void)state;
+    static const tfc_compression comps[] = {TFC_COMPRESSION_NONE, TFC_COMPRESSION_ZLIB,
+                                            TFC_COMPRESSION_GZIP};
+    for (int c = 0; c < 3; c++) {
+        const char *p = tu_tmp("rt.tfrecord");
+        write_records(p, comps[c], NSIZES, sizes);
+        for (int detect = 0; detect < 2; detect++) {
+            recs rs;
+            tfc_status st;
+            assert_int_equal(read_all(p, detect ? TFC_COMPRESSION_AUTO : comps[c], &rs, &st),
+                             TFC_OUT_OF_RANGE);
+            check_pattern(&rs, NSIZES, sizes);
+            recs_free(&rs);
+        }
+        size_t n;
+        uint8_t *f = tu_read_file(p, &n);
+        if (comps[c] == TFC_COMPRESSION_GZIP) {
+            static const uint8_t gz[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
+            assert_memory_equal(f, gz, 10); /* what TF's zlib-based writer emits */
+        } else if (comps[c] == TFC_COMPRESSION_ZLIB) {
+            assert_int_equal(f[0], 0x78);
+            assert_int_equal(f[1], 0x9c);
+        }
+        free(f);
+    }
+}
+
+static void test_empty_files(void **state) {
+    (void)state;
+    for (int c = TFC_COMPRESSION_NONE; c <= TFC_COMPRESSION_GZIP; c++) {
+        const char *p = tu_tmp("empty.tfrecord");
+        write_records(p, (tfc_compression)c, 0, sizes);
+        recs rs;
+        tfc_status st;
+        assert_int_equal(read_all(p, TFC_COMPRESSION_AUTO, &rs, &st), TFC_OUT_OF_RANGE);
+        assert_int_equal(rs.n, 0);
+    }
+}
+
+static void test_flush_then_read(void **state) {
+    (void)state;
+    const char *p = tu_tmp("flush.tfrecord.gz");
+    tfc_record_writer *w;
+    tfc_status st;
+    tfc_record_writer_opts o = {.compression = TFC_COMPRESSION_GZIP};
+    TU_OK(tfc_record_writer_open(p, &o, &w, &st));
+    TU_OK(tfc_record_writer_write(w, "abc", 3, &st));
+    TU_OK(tfc_record_writer_flush(w, &st));
+    /* Before close the stream has no trailer: the record is readable, then the stream is cut. */
+    tfc_record_reader *r;
+    TU_OK(tfc_record_reader_open(p, NULL, &r, &st));
+    tfc_bytes b;
+    TU_OK(tfc_record_reader_next(r, &b, &st));
+    assert_memory_equal(b.data, "abc", 3);
+    assert_int_equal(tfc_record_reader_next(r, &b, &st), TFC_DATA_LOSS);
+    assert_non_null(strstr(st.msg, "truncated gzip stream"));
+    tfc_record_reader_free(r);
+    TU_OK(tfc_record_writer_close(w, &st));
+    assert_int_equal(count_records(p, TFC_COMPRESSION_AUTO), 1);
+}
+
+static void test_concatenated_gzip_members(void **state) {
+    (void)state;
+    size_t n;
+    uint8_t *one = tu_read_file(tu_testdata("tfrecord/penguin_eval.tfrecord.gz"), &n);
+    uint8_t *two = malloc(3 * n);
+    memcpy(two, one, n), memcpy(two + n, one, n), memcpy(two + 2 * n, one, n);
+    const char *p = tu_tmp("three_members.gz");
+    tu_write_file(p, two, 3 * n);
+    assert_int_equal(count_records(p, TFC_COMPRESSION_AUTO), 300);
+    /* Trailing garbage after the last member is an error, not silently ignored. */
+    memcpy(two + n, "garbage!", 8);
+    tu_write_file(p, two, n + 8);
+    recs rs;
+    tfc_status st;
+    assert_int_equal(read_all(p, TFC_COMPRESSION_AUTO, &rs, &st), TFC_DATA_LOSS);
+    assert_int_equal(rs.n, 100);
+    assert_non_null(strstr(st.msg, "after the end of the gzip stream"));
+    recs_free(&rs);
+    free(one);
+    free(two);
+}
+
+static void test_atomic_writer_abort(void **state) {
+    (void)state;
+    const char *p = tu_tmp("atomic.tfrecord");
+    write_records(p, TFC_COMPRESSION_NONE, 2, sizes + 2);
+    tfc_record_writer *w;
+    tfc_status st;
+    tfc_record_writer_opts o = {.compression = TFC_COMPRESSION_GZIP, .atomic = true};
+    TU_OK(tfc_record_writer_open(p, &o, &w, &st));
+    TU_OK(tfc_record_writer_write(w, "x", 1, &st));
+    tfc_record_writer_abort(w);
+    recs rs;
+    assert_int_equal(read_all(p, TFC_COMPRESSION_AUTO, &rs, &st), TFC_OUT_OF_RANGE);
+    check_pattern(&rs, 2, sizes + 2); /* the old file is intact */
+    recs_free(&rs);
+    tfc_strlist l;
+    TU_OK(tfc_gfile_listdir(tu_tmpdir(), &l, &st));
+    for (size_t i = 0; i < l.count; i++) assert_null(strstr(l.items[i], "tmp"));
+    tfc_strlist_free(&l);
+}
+
+/* ---- damage ---- */
+
+/* Reads buf; every record returned must equal the original at its position; returns the final
+ * code and how many records came back. */
+static tfc_code read_checked(const uint8_t *buf, size_t n, tfc_compression comp, const recs *orig,
+                             int *got, tfc_status *st) {
+    tfc_record_reader *r;
+    tfc_record_reader_opts o = {.compression = comp};
+    tfc_code c = tfc_record_reader_open_memory(buf, n, "mem.tfrecord", &o, &r, st);
+    if (c != TFC_OK) return c;
+    tfc_bytes b;
+    *got = 0;
+    while ((c = tfc_record_reader_next(r, &b, st)) == TFC_OK) {
+        if (*got >= orig->n || b.size != orig->len[*got] ||
+            memcmp(b.data, orig->data[*got], b.size) != 0)
+            fail_msg("a wrong record %d was returned", *got);
+        (*got)++;
+    }
+    tfc_record_reader_free(r);
+    return c;
+}
+
+static void test_every_byte_flip(void **state) {
+    (void)state;
+    static const size_t lens[] = {5, 0, 40, 3};
+    for (int comp = TFC_COMPRESSION_NONE; comp <= TFC_COMPRESSION_GZIP; comp++) {
+        const char *p = tu_tmp("flip.tfrecord");
+        write_records(p, (tfc_compression)comp, 4, lens);
+        recs orig;
+        tfc_status st;
+        assert_int_equal(read_all(p, (tfc_compression)comp, &orig, &st), TFC_OUT_OF_RANGE);
+        size_t n;
+        uint8_t *f = tu_read_file(p, &n);
+        static const uint8_t masks[] = {0x01, 0x80, 0xff, 0x10};
+        int detected = 0, harmless = 0;
+        for (size_t i = 0; i < n; i++) {
+            for (size_t m = 0; m < sizeof masks; m++) {
+                f[i] ^= masks[m];
+                int got;
+                tfc_code c = read_checked(f, n, (tfc_compression)comp, &orig, &got, &st);
+                if (c == TFC_DATA_LOSS) {
+                    detected++;
+                    assert_non_null(strstr(st.msg, "mem.tfrecord"));
+                } else {
+                    /* Undetected only where the bytes do not matter (e.g. the gzip mtime). */
+                    assert_int_equal(c, TFC_OUT_OF_RANGE);
+                    assert_int_equal(got, orig.n);
+                    harmless++;
+                }
+                f[i] ^= masks[m];
+            }
+        }
+        if (comp == TFC_COMPRESSION_NONE) assert_int_equal(harmless, 0);
+        assert_true(detected > 0);
+        free(f);
+        recs_free(&orig);
+    }
+}
+
+static void test_every_truncation(void **state) {
+    (void)state;
+    static const size_t lens[] = {5, 0, 40, 3};
+    for (int comp = TFC_COMPRESSION_NONE; comp <= TFC_COMPRESSION_GZIP; comp++) {
+        const char *p = tu_tmp("trunc.tfrecord");
+        write_records(p, (tfc_compression)comp, 4, lens);
+        recs orig;
+        tfc_status st;
+        assert_int_equal(read_all(p, (tfc_compression)comp, &orig, &st), TFC_OUT_OF_RANGE);
+        size_t n;
+        uint8_t *f = tu_read_file(p, &n);
+        for (size_t cut = 0; cut < n; cut++) {
+            int got;
+            tfc_code c = read_checked(f, cut, (tfc_compression)comp, &orig, &got, &st);
+            if (comp == TFC_COMPRESSION_NONE) {
+                /* Clean end exactly at record boundaries; otherwise "truncated record at B". */
+                size_t b = 0;
+                int k = 0;
+                while (k < 4 && b + lens[k] + 16 <= cut) b += lens[k++] + 16;
+                assert_int_equal(got, k);
+                if (b == cut) {
+                    assert_int_equal(c, TFC_OUT_OF_RANGE);
+                } else {
+                    assert_int_equal(c, TFC_DATA_LOSS);
+                    char want[64];
+                    snprintf(want, sizeof want, "truncated record at %zu ", b);
+                    if (!strstr(st.msg, want)) fail_msg("cut %zu: %s", cut, st.msg);
+                }
+            } else if (cut > 0) {
+                assert_int_equal(c, TFC_DATA_LOSS); /* a compressed stream cut anywhere */
+            } else {
+                assert_true(c == TFC_OUT_OF_RANGE || c == TFC_DATA_LOSS);
+            }
+        }
+        free(f);
+        recs_free(&orig);
+    }
+}
+
+static void on_skip(void *ctx, const tfc_status *problem, uint64_t off, uint64_t bytes) {
+    int *calls = ctx;
+    (*calls)++;
+    assert_int_equal(problem->code, TFC_DATA_LOSS);
+    assert_int_equal(off, 21);
+    assert_int_equal(bytes, 56);
+}
+
+static void test_skip_corrupted(void **state) {
+    (void)state;
+    static const size_t lens[] = {5, 40, 3};
+    const char *p = tu_tmp("skip.tfrecord");
+    write_records(p, TFC_COMPRESSION_NONE, 3, lens);
+    size_t n;
+    uint8_t *f = tu_read_file(p, &n);
+    f[21 + 12 + 10] ^= 0x55; /* damage record 1's payload */
+    int calls = 0;
+    tfc_record_reader *r;
+    tfc_status st;
+    tfc_record_reader_opts o = {.skip_corrupted = true, .on_skip = on_skip, .on_skip_ctx = &calls};
+    TU_OK(tfc_record_reader_open_memory(f, n, "skip", &o, &r, &st));
+    tfc_bytes b;
+    TU_OK(tfc_record_reader_next(r, &b, &st));
+    assert_int_equal(b.size, 5);
+    TU_OK(tfc_record_reader_next(r, &b, &st));
+    assert_int_equal(b.size, 3); /* record 1 skipped */
+    assert_int_equal(tfc_record_reader_next(r, &b, &st), TFC_OUT_OF_RANGE);
+    tfc_record_reader_stats s = tfc_record_reader_get_stats(r);
+    assert_int_equal(s.records, 2);
+    assert_int_equal(s.skipped_regions, 1);
+    assert_int_equal(s.skipped_bytes, 56);
+    assert_int_equal(calls, 1);
+    tfc_record_reader_free(r);
+    /* Without the option the reader stays at the bad record and repeats the error. */
+    TU_OK(tfc_record_reader_open_memory(f, n, "skip", NULL, &r, &st));
+    TU_OK(tfc_record_reader_next(r, &b, &st));
+    assert_int_equal(tfc_record_reader_next(r, &b, &st), TFC_DATA_LOSS);
+    assert_non_null(strstr(st.msg, "corrupted record at 21 in skip: payload checksum"));
+    assert_int_equal(tfc_record_reader_next(r, &b, &st), TFC_DATA_LOSS);
+    assert_int_equal(tfc_record_reader_offset(r), 21);
+    tfc_record_reader_free(r);
+    free(f);
+}
+
+static void test_hostile_length(void **state) {
+    (void)state;
+    /* A header whose checksum holds but whose length is absurd must not allocate it. */
+    uint8_t buf[12 + 100];
+    tfc_record_encode_header((uint64_t)1 << 60, buf);
+    memset(buf + 12, 'x', 100);
+    tfc_record_reader *r;
+    tfc_status st;
+    TU_OK(tfc_record_reader_open_memory(buf, sizeof buf, "hostile", NULL, &r, &st));
+    tfc_bytes b;
+    assert_int_equal(tfc_record_reader_next(r, &b, &st), TFC_DATA_LOSS);
+    assert_non_null(strstr(st.msg, "truncated record at 0"));
+    tfc_record_reader_free(r);
+    /* The same inside a gzip stream: the buffer grows only with the bytes that arrive. */
+    const char *p = tu_tmp("hostile.gz");
+    gzFile g = gzopen(p, "wb");
+    gzwrite(g, buf, sizeof buf);
+    gzclose(g);
+    recs rs;
+    assert_int_equal(read_all(p, TFC_COMPRESSION_AUTO, &rs, &st), TFC_DATA_LOSS);
+    assert_non_null(strstr(st.msg, "truncated record at 0"));
+}
+
+static void test_huge_record(void **state) {
+    (void)state;
+    const size_t big = (size_t)256 << 20; /* 256 MiB */
+    uint8_t *p = malloc(big);
+    for (size_t i = 0; i < big; i += 4096) p[i] = (uint8_t)(i >> 12);
+    memset(p, 0, 4096);
+    uint32_t want = tfc_crc32c(p, big);
+    static const tfc_compression comps[] = {TFC_COMPRESSION_NONE, TFC_COMPRESSION_GZIP};
+    for (int c = 0; c < 2; c++) {
+        const char *path = tu_tmp("huge.tfrecord");
+        tfc_record_writer *w;
+        tfc_status st;
+        tfc_record_writer_opts o = {.compression = comps[c], .compression_level = 1};
+        TU_OK(tfc_record_writer_open(path, &o, &w, &st));
+        TU_OK(tfc_record_writer_write(w, "small", 5, &st));
+        TU_OK(tfc_record_writer_write(w, p, big, &st));
+        TU_OK(tfc_record_writer_write(w, "tail", 4, &st));
+        TU_OK(tfc_record_writer_close(w, &st));
+        tfc_record_reader *r;
+        TU_OK(tfc_record_reader_open(path, NULL, &r, &st));
+        tfc_bytes b;
+        TU_OK(tfc_record_reader_next(r, &b, &st));
+        assert_int_equal(b.size, 5);
+        TU_OK(tfc_record_reader_next(r, &b, &st));
+        assert_int_equal(b.size, big);
+        assert_int_equal(tfc_crc32c(b.data, b.size), want);
+        TU_OK(tfc_record_reader_next(r, &b, &st));
+        assert_memory_equal(b.data, "tail", 4);
+        assert_int_equal(tfc_record_reader_next(r, &b, &st), TFC_OUT_OF_RANGE);
+        tfc_record_reader_free(r);
+        TU_OK(tfc_gfile_remove(path, &st));
+    }
+    free(p);
+}
+
+/* ---- index and counting ---- */
+
+static void copy_testdata(const char *rel, const char *dst) {
+    size_t n;
+    uint8_t *b = tu_read_file(tu_testdata(rel), &n);
+    tu_write_file(dst, b, n);
+    free(b);
+}
+
+static void test_index_uncompressed(void **state) {
+    (void)state;
+    const char *p = tu_tmp("wmt.tfrecord");
+    copy_testdata("tfrecord/wmt14_examples.tfrecord", p);
+    recs all;
+    tfc_status st;
+    memset(&all, 0, sizeof all);
+    tfc_record_index *idx;
+    TU_OK(tfc_record_index_build(p, TFC_COMPRESSION_AUTO, &idx, &st));
+    assert_int_equal(tfc_record_index_count(idx), 100);
+    TU_OK(tfc_record_index_write(idx, NULL, &st));
+    tfc_record_index_free(idx);
+    TU_OK(tfc_record_index_load(p, NULL, &idx, &st));
+    assert_int_equal(tfc_record_index_count(idx), 100);
+    /* Random access equals the sequential read, in any order. */
+    tfc_record_reader *seq, *ra;
+    TU_OK(tfc_record_reader_open(p, NULL, &seq, &st));
+    TU_OK(tfc_record_reader_open(p, NULL, &ra, &st));
+    uint8_t *copies[100];
+    size_t lens[100];
+    for (int i = 0; i < 100; i++) {
+        tfc_bytes b;
+        TU_OK(tfc_record_reader_next(seq, &b, &st));
+        copies[i] = malloc(b.size);
+        memcpy(copies[i], b.data, b.size);
+        lens[i] = b.size;
+        uint64_t off, framed;
+        TU_OK(tfc_record_index_entry(idx, i, &off, &framed, &st));
+        assert_int_equal(framed, b.size + 16);
+    }
+    for (int k = 0; k < 300; k++) {
+        int i = (k * 37 + 11) % 100;
+        tfc_bytes b;
+        TU_OK(tfc_record_reader_read_at(ra, idx, i, &b, &st));
+        assert_int_equal(b.size, lens[i]);
+        assert_memory_equal(b.data, copies[i], b.size);
+    }
+    tfc_bytes b;
+    assert_int_equal(tfc_record_reader_read_at(ra, idx, 100, &b, &st), TFC_OUT_OF_RANGE);
+    for (int i = 0; i < 100; i++) free(copies[i]);
+    tfc_record_reader_free(seq);
+    tfc_record_reader_free(ra);
+    /* count uses the index */
+    int64_t cnt;
+    TU_OK(tfc_record_count(p, NULL, &cnt, &st));
+    assert_int_equal(cnt, 100);
+    /* DALI's text index: "offset framed_size" per line. */
+    const char *dali = tu_tmp("wmt.idx");
+    TU_OK(tfc_record_index_write_dali(idx, dali, &st));
+    size_t dn;
+    char *text = (char *)tu_read_file(dali, &dn);
+    uint64_t off, framed;
+    TU_OK(tfc_record_index_entry(idx, 0, &off, &framed, &st));
+    char first[64];
+    snprintf(first, sizeof first, "0 %llu\n", (unsigned long long)framed);
+    assert_memory_equal(text, first, strlen(first));
+    int lines = 0;
+    for (size_t i = 0; i < dn; i++) lines += text[i] == '\n';
+    assert_int_equal(lines, 100);
+    free(text);
+    tfc_record_index_free(idx);
+}
+
+static void test_index_fox_dali(void **state) {
+    (void)state;
+    const char *p = tu_tmp("fox2.tfrecord");
+    copy_testdata("tfrecord/quick_brown_fox.tfrecord", p);
+    tfc_record_index *idx;
+    tfc_status st;
+    TU_OK(tfc_record_index_build(p, TFC_COMPRESSION_AUTO, &idx, &st));
+    TU_OK(tfc_record_index_write_dali(idx, tu_tmp("fox2.idx"), &st));
+    size_t n;
+    char *t = (char *)tu_read_file(tu_tmp("fox2.idx"), &n);
+    assert_int_equal(n, 5);
+    assert_memory_equal(t, "0 35\n", 5); /* FORMATS.md §1.4 */
+    free(t);
+    tfc_record_index_free(idx);
+}
+
+static void test_index_stale_and_damaged(void **state) {
+    (void)state;
+    const char *p = tu_tmp("stale.tfrecord");
+    static const size_t lens[] = {10, 20, 30};
+    write_records(p, TFC_COMPRESSION_NONE, 3, lens);
+    tfc_record_index *idx;
+    tfc_status st;
+    TU_OK(tfc_record_index_open(p, TFC_COMPRESSION_AUTO, true, &idx, &st));
+    assert_int_equal(tfc_record_index_count(idx), 3);
+    tfc_record_index_free(idx);
+    TU_OK(tfc_record_index_load(p, NULL, &idx, &st));
+    tfc_record_index_free(idx);
+    /* The data file changes: the index is stale, detected, and rebuilt on open. */
+    static const size_t more[] = {10, 20, 30, 40};
+    write_records(p, TFC_COMPRESSION_NONE, 4, more);
+    assert_int_equal(tfc_record_index_load(p, NULL, &idx, &st), TFC_FAILED_PRECONDITION);
+    assert_non_null(strstr(st.msg, "stale index"));
+    int64_t cnt;
+    TU_OK(tfc_record_count(p, NULL, &cnt, &st));
+    assert_int_equal(cnt, 4); /* never trusts the stale index */
+    TU_OK(tfc_record_index_open(p, TFC_COMPRESSION_AUTO, true, &idx, &st));
+    assert_int_equal(tfc_record_index_count(idx), 4);
+    tfc_record_index_free(idx);
+    TU_OK(tfc_record_index_load(p, NULL, &idx, &st));
+    tfc_record_index_free(idx);
+    /* A damaged index file is reported, not trusted. */
+    char *ip = tfc_record_index_default_path(p);
+    size_t n;
+    uint8_t *b = tu_read_file(ip, &n);
+    b[60] ^= 1;
+    tu_write_file(ip, b, n);
+    assert_int_equal(tfc_record_index_load(p, NULL, &idx, &st), TFC_DATA_LOSS);
+    tu_write_file(ip, b, 20);
+    assert_int_equal(tfc_record_index_load(p, NULL, &idx, &st), TFC_DATA_LOSS);
+    free(b);
+    tfc_free(ip);
+    assert_int_equal(tfc_record_index_load(tu_tmp("nothing"), NULL, &idx, &st), TFC_NOT_FOUND);
+}
+
+static void test_index_compressed(void **state) {
+    (void)state;
+    const char *p = tu_tmp("penguin.gz");
+    copy_testdata("tfrecord/penguin_eval.tfrecord.gz", p);
+    tfc_record_index *idx;
+    tfc_status st;
+    TU_OK(tfc_record_index_open(p, TFC_COMPRESSION_AUTO, true, &idx, &st));
+    assert_int_equal(tfc_record_index_count(idx), 100);
+    assert_int_equal(tfc_record_index_compression(idx), TFC_COMPRESSION_GZIP);
+    assert_int_equal(tfc_record_index_write_dali(idx, tu_tmp("p.idx"), &st),
+                     TFC_FAILED_PRECONDITION);
+    recs all;
+    assert_int_equal(read_all(p, TFC_COMPRESSION_AUTO, &all, &st), TFC_OUT_OF_RANGE);
+    tfc_record_reader *r;
+    TU_OK(tfc_record_reader_open(p, NULL, &r, &st));
+    static const int order[] = {50, 99, 0, 1, 98, 3, 3, 70, 10};
+    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+        tfc_bytes b;
+        TU_OK(tfc_record_reader_read_at(r, idx, order[k], &b, &st));
+        assert_int_equal(b.size, all.len[order[k]]);
+        assert_memory_equal(b.data, all.data[order[k]], b.size);
+    }
+    tfc_record_reader_free(r);
+    recs_free(&all);
+    tfc_record_index_free(idx);
+    int64_t cnt;
+    TU_OK(tfc_record_count(p, NULL, &cnt, &st));
+    assert_int_equal(cnt, 100);
+}
+
+static void test_count_damaged(void **state) {
+    (void)state;
+    static const size_t lens[] = {10, 2000, 30};
+    const char *p = tu_tmp("cnt.tfrecord");
+    write_records(p, TFC_COMPRESSION_NONE, 3, lens);
+    size_t n;
+    uint8_t *f = tu_read_file(p, &n);
+    tfc_record_count_opts o = {.no_index = true};
+    int64_t cnt;
+    tfc_status st;
+    tu_write_file(p, f, n - 1);
+    assert_int_equal(tfc_record_count(p, &o, &cnt, &st), TFC_DATA_LOSS);
+    assert_non_null(strstr(st.msg, "truncated record at 2042"));
+    f[26 + 3] ^= 1; /* record 1's length */
+    tu_write_file(p, f, n);
+    assert_int_equal(tfc_record_count(p, &o, &cnt, &st), TFC_DATA_LOSS);
+    assert_non_null(strstr(st.msg, "corrupted record at 26"));
+    free(f);
+}
+
+static void test_compression_names(void **state) {
+    (void)state;
+    tfc_compression c;
+    tfc_status st;
+    TU_OK(tfc_compression_parse("GZIP", &c, &st));
+    assert_int_equal(c, TFC_COMPRESSION_GZIP);
+    TU_OK(tfc_compression_parse("", &c, &st));
+    assert_int_equal(c, TFC_COMPRESSION_NONE);
+    assert_int_equal(tfc_compression_parse("snappy", &c, &st), TFC_INVALID_ARGUMENT);
+    assert_non_null(strstr(st.msg, "snappy"));
+    assert_string_equal(tfc_compression_name(TFC_COMPRESSION_ZLIB), "ZLIB");
+}
+
+int tu_run_record(void) {
+    const struct CMUnitTest tests[] = {
+        TU_TEST(test_quick_brown_fox_bytes),
+        TU_TEST(test_real_files_counts),
+        TU_TEST(test_penguin_gzip_equals_zlib),
+        TU_TEST(test_event_file_header),
+        TU_TEST(test_not_gzip_hint),
+        TU_TEST(test_round_trips),
+        TU_TEST(test_empty_files),
+        TU_TEST(test_flush_then_read),
+        TU_TEST(test_concatenated_gzip_members),
+        TU_TEST(test_atomic_writer_abort),
+        TU_TEST(test_every_byte_flip),
+        TU_TEST(test_every_truncation),
+        TU_TEST(test_skip_corrupted),
+        TU_TEST(test_hostile_length),
+        TU_TEST(test_huge_record),
+        TU_TEST(test_index_uncompressed),
+        TU_TEST(test_index_fox_dali),
+        TU_TEST(test_index_stale_and_damaged),
+        TU_TEST(test_index_compressed),
+        TU_TEST(test_count_damaged),
+        TU_TEST(test_compression_names),
+    };
+    return cmocka_run_group_tests_name("record", tests, NULL, NULL);
+}
