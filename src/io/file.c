@@ -96,7 +96,8 @@ static tfc_code open_tmp(tfc_file *f, tfc_status *st) {
     size_t baselen = strnlen(base, TMP_BASE_MAX);
     size_t cap = dirlen + baselen + 64;
     f->tmp = tfc_malloc(cap);
-    if (!f->tmp) return tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "open %s: out of memory", f->path);
+    if (!f->tmp)
+        return tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "open %s: out of memory", f->path);
     for (int attempt = 0;; attempt++) {
         snprintf(f->tmp, cap, "%.*s.%.*s.tmp.%ld.%08x", (int)dirlen, f->path, (int)baselen, base,
                  (long)getpid(), random_u32(f->tmp));
@@ -138,8 +139,7 @@ tfc_code tfc_file_open(const char *path, tfc_file_mode mode, tfc_file **out, tfc
     switch (mode) {
     case TFC_FILE_READ:
         f->fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (f->fd < 0)
-            code = tfc__errno_status(st, errno, "open %s for reading", path);
+        if (f->fd < 0) code = tfc__errno_status(st, errno, "open %s for reading", path);
         /* open(2) succeeds on a directory; say so now rather than at the first read. */
         else if (fstat(f->fd, &sb) == 0 && S_ISDIR(sb.st_mode))
             code = tfc__errno_status(st, EISDIR, "open %s for reading", path);
@@ -204,8 +204,7 @@ tfc_code tfc_file_read(tfc_file *f, void *buf, size_t n, size_t *got, tfc_status
             int err = errno;
             f->pos += (int64_t)done;
             *got = done;
-            return tfc__errno_status(st, err, "read %s at offset %lld", f->path,
-                                     (long long)f->pos);
+            return tfc__errno_status(st, err, "read %s at offset %lld", f->path, (long long)f->pos);
         }
         if (r == 0) break;
     }
@@ -319,7 +318,8 @@ static tfc_code commit(tfc_file *f, bool overwrite, tfc_status *st) {
         return code;
     }
     char *dir = dir_of(f->path);
-    if (!dir) return tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "commit %s: out of memory", f->path);
+    if (!dir)
+        return tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "commit %s: out of memory", f->path);
     code = tfc_gfile_sync_dir(dir, st);
     tfc_free(dir);
     return code;
@@ -423,7 +423,7 @@ tfc_code tfc_gfile_sync_dir(const char *dir, tfc_status *st) {
     if (fd < 0) return tfc__errno_status(st, errno, "sync directory %s: open", dir);
     int err = fsync_retry(fd);
     close(fd);
-    /* EINVAL: the file system cannot fsync directories (some FUSE/network mounts); nothing to do. */
+    /* EINVAL: the file system cannot fsync a directory (some FUSE/network mounts). */
     if (err && err != EINVAL) return tfc__errno_status(st, err, "sync directory %s", dir);
     return TFC_OK;
 }

@@ -1,5 +1,5 @@
-/* tf.io.gfile's path operations for local POSIX paths (stat, mkdir -p, rm -r, rename, copy, listdir,
- * walk), plus the errno-to-status and string-list helpers the rest of src/io shares. */
+/* tf.io.gfile's path operations for local POSIX paths (stat, mkdir -p, rm -r, rename, copy,
+ * listdir, walk), plus the errno-to-status and string-list helpers the rest of src/io shares. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -18,19 +18,25 @@
 
 tfc_code tfc__errno_code(int err) {
     switch (err) {
-    case ENOENT: return TFC_NOT_FOUND;
+    case ENOENT:
+        return TFC_NOT_FOUND;
     case EACCES:
-    case EPERM: return TFC_PERMISSION_DENIED;
-    case EEXIST: return TFC_ALREADY_EXISTS;
+    case EPERM:
+        return TFC_PERMISSION_DENIED;
+    case EEXIST:
+        return TFC_ALREADY_EXISTS;
     case ENOTDIR:
     case EISDIR:
-    case ENOTEMPTY: return TFC_FAILED_PRECONDITION;
+    case ENOTEMPTY:
+        return TFC_FAILED_PRECONDITION;
     case ENOSPC:
     case ENOMEM:
     case EDQUOT:
     case EMFILE:
-    case ENFILE: return TFC_RESOURCE_EXHAUSTED;
-    default: return TFC_UNKNOWN;
+    case ENFILE:
+        return TFC_RESOURCE_EXHAUSTED;
+    default:
+        return TFC_UNKNOWN;
     }
 }
 
@@ -190,8 +196,8 @@ static tfc_code rm_contents(int dfd, const char *path, tfc_status *st) {
         }
         char *child = tfc__path_join(path, n);
         if (!child) {
-            code = tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "delete_recursively %s: out of memory",
-                                  path);
+            code = tfc_status_set(st, TFC_RESOURCE_EXHAUSTED,
+                                  "delete_recursively %s: out of memory", path);
             break;
         }
         if (is_dir) {
@@ -294,8 +300,8 @@ static tfc_code read_dir(const char *dir, tfc_strlist *all, tfc_strlist *dirs, t
                         : tfc__strlist_push(files, &cap_files, tfc_strdup(n));
         }
         if (!ok) {
-            code = tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "list directory %s: out of memory",
-                                  dir);
+            code =
+                tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "list directory %s: out of memory", dir);
             break;
         }
     }

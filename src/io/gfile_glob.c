@@ -30,8 +30,7 @@ static tfc_code expand(const char *c, const char *comp, tfc_strlist *next, size_
     tfc_strlist names;
     tfc_status ls = {0};
     tfc_code code = tfc_gfile_listdir(*c ? c : ".", &names, &ls);
-    if (code == TFC_NOT_FOUND || code == TFC_FAILED_PRECONDITION ||
-        code == TFC_PERMISSION_DENIED)
+    if (code == TFC_NOT_FOUND || code == TFC_FAILED_PRECONDITION || code == TFC_PERMISSION_DENIED)
         return TFC_OK;
     if (code != TFC_OK) {
         if (st) *st = ls;
@@ -94,11 +93,13 @@ tfc_code tfc_gfile_glob(const char *pattern, tfc_strlist *out, tfc_status *st) {
             /* A literal component needs no listing, only a check that it exists. */
             char *p = tfc__path_join(cands.items[i], comp);
             if (!p)
-                code = tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "glob %s: out of memory", pattern);
+                code =
+                    tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "glob %s: out of memory", pattern);
             else if (lstat(p, &sb) != 0)
                 tfc_free(p);
             else if (!tfc__strlist_push(&next, &ncap, p))
-                code = tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "glob %s: out of memory", pattern);
+                code =
+                    tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "glob %s: out of memory", pattern);
         }
         tfc_strlist_free(&cands);
         cands = next;

@@ -2,7 +2,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "tfc/record.h"
+#include "io/record_int.h"
 
 tfc_code tfc_compression_parse(const char *s, tfc_compression *out, tfc_status *st) {
     static const struct {
@@ -50,4 +50,13 @@ tfc_compression tfc_compression_detect(const uint8_t *head, size_t n) {
         ((unsigned)head[0] * 256 + head[1]) % 31 == 0 && !(head[1] & 0x20))
         return TFC_COMPRESSION_ZLIB;
     return TFC_COMPRESSION_AUTO;
+}
+
+const char *tfc__record_hint(const uint8_t *head, size_t n) {
+    tfc_compression c = tfc_compression_detect(head, n < 2 ? n : 2);
+    if (c == TFC_COMPRESSION_GZIP)
+        return " (the file starts like a gzip stream: was it written with compression GZIP?)";
+    if (c == TFC_COMPRESSION_ZLIB)
+        return " (the file starts like a zlib stream: was it written with compression ZLIB?)";
+    return " (Is this even a TFRecord file?)";
 }

@@ -321,8 +321,9 @@ static tfc_code count_headers(const char *path, int64_t *count, tfc_status *st) 
         }
         const uint8_t *h = win + (off - win_off);
         if (tfc_crc32c_mask(tfc_crc32c(h, 8)) != tfc_get_u32le(h + 8)) {
-            c = tfc_status_set(st, TFC_DATA_LOSS, "corrupted record at %llu in %s",
-                               (unsigned long long)off, path);
+            c = tfc_status_set(st, TFC_DATA_LOSS, "corrupted record at %llu in %s%s",
+                               (unsigned long long)off, path,
+                               off == 0 ? tfc__record_hint(h, (size_t)(win_len - (off - win_off))) : "");
             break;
         }
         uint64_t len = tfc_get_u64le(h);

@@ -39,6 +39,10 @@ tfc_code tfc__instream_read(tfc__instream *s, uint8_t *dst, size_t n, size_t *go
 tfc_code tfc__instream_rewind(tfc__instream *s, uint64_t offset, tfc_status *st);
 void tfc__instream_close(tfc__instream *s);
 
+/* For a bad header at offset 0 of a file read as uncompressed: a hint saying what the first
+ * bytes look like (" (the file starts like a gzip stream: ...)"), never NULL. */
+const char *tfc__record_hint(const uint8_t *head, size_t n);
+
 /* zlib allocation hooks that count through tfc_malloc. */
 void *tfc__zalloc(void *opaque, unsigned items, unsigned size);
 void tfc__zfree(void *opaque, void *p);

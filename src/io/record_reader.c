@@ -149,14 +149,7 @@ static bool header_ok(const uint8_t *h) {
 
 static const char *hint(const tfc_record_reader *r, uint64_t off) {
     if (off != 0 || r->src.comp != TFC_COMPRESSION_NONE) return "";
-    uint8_t h[2] = {0, 0};
-    if (r->end - r->pos >= 2) memcpy(h, r->buf + r->pos, 2);
-    tfc_compression c = tfc_compression_detect(h, 2);
-    if (c == TFC_COMPRESSION_GZIP)
-        return " (the file starts like a gzip stream: was it written with compression GZIP?)";
-    if (c == TFC_COMPRESSION_ZLIB)
-        return " (the file starts like a zlib stream: was it written with compression ZLIB?)";
-    return " (Is this even a TFRecord file?)";
+    return tfc__record_hint(r->buf + r->pos, r->end - r->pos);
 }
 
 /* Tries to frame one record at buf+pos. Returns OK with *out set, OUT_OF_RANGE at a clean end,

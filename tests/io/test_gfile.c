@@ -23,7 +23,8 @@ static const char *fresh_dir(const char *name) {
 }
 
 static char *join(char *buf, const char *dir, const char *name) {
-    snprintf(buf, 4096, "%s/%s", dir, name);
+    int n = snprintf(buf, 4096, "%s/%s", dir, name);
+    assert_true(n > 0 && n < 4096);
     return buf;
 }
 
@@ -112,7 +113,8 @@ static void test_stat(void **state) {
     assert_int_equal(fs.size, 5);
     assert_false(fs.is_dir);
     int64_t now_ns = (int64_t)time(NULL) * 1000000000;
-    assert_true(fs.mtime_ns > now_ns - 600LL * 1000000000 && fs.mtime_ns < now_ns + 600LL * 1000000000);
+    assert_true(fs.mtime_ns > now_ns - 600LL * 1000000000 &&
+                fs.mtime_ns < now_ns + 600LL * 1000000000);
     struct stat sb;
     assert_int_equal(stat(f, &sb), 0);
     assert_int_equal(fs.mtime_ns % 1000000000, sb.st_mtim.tv_nsec);
@@ -347,8 +349,8 @@ static const char *glob_str(const char *pattern, char *buf, size_t cap, size_t s
     tfc_status st = {0};
     if (tfc_gfile_glob(pattern, &l, &st) != TFC_OK) fail_msg("glob %s: %s", pattern, st.msg);
     for (size_t i = 0; i < l.count; i++)
-        if (strip && strlen(l.items[i]) >= strip) memmove(l.items[i], l.items[i] + strip,
-                                                          strlen(l.items[i] + strip) + 1);
+        if (strip && strlen(l.items[i]) >= strip)
+            memmove(l.items[i], l.items[i] + strip, strlen(l.items[i] + strip) + 1);
     joined(&l, buf, cap);
     tfc_strlist_free(&l);
     return buf;
@@ -357,10 +359,21 @@ static const char *glob_str(const char *pattern, char *buf, size_t cap, size_t s
 static const char *glob_setup(const char *name) {
     const char *d = fresh_dir(name);
     char p[4096];
-    const char *files[] = {"a.txt", "b.txt", "c.txt", "x.txt", "ab.txt", ".hidden.txt",
-                           "train-00000-of-00002", "train-00001-of-00002", "eval-00000-of-00001",
-                           "runs/r1/events.out.1", "runs/r1/events.out.2", "runs/r1/other",
-                           "runs/r2/events.out.3", "runs/r3/nothing", "runs/.tmp/events.out.9"};
+    const char *files[] = {"a.txt",
+                           "b.txt",
+                           "c.txt",
+                           "x.txt",
+                           "ab.txt",
+                           ".hidden.txt",
+                           "train-00000-of-00002",
+                           "train-00001-of-00002",
+                           "eval-00000-of-00001",
+                           "runs/r1/events.out.1",
+                           "runs/r1/events.out.2",
+                           "runs/r1/other",
+                           "runs/r2/events.out.3",
+                           "runs/r3/nothing",
+                           "runs/.tmp/events.out.9"};
     TU_OK(tfc_gfile_makedirs(join(p, d, "runs/r1"), NULL));
     TU_OK(tfc_gfile_makedirs(join(p, d, "runs/r2"), NULL));
     TU_OK(tfc_gfile_makedirs(join(p, d, "runs/r3"), NULL));
@@ -453,7 +466,8 @@ static void test_file_read_seek_tell(void **state) {
         TU_OK(tfc_file_seek(f, offs[i], NULL));
         assert_int_equal(tfc_file_tell(f), offs[i]);
         TU_OK(tfc_file_read(f, got, 20, &g, NULL));
-        size_t want = offs[i] >= (int64_t)n ? 0 : (n - (size_t)offs[i] < 20 ? n - (size_t)offs[i] : 20);
+        size_t want =
+            offs[i] >= (int64_t)n ? 0 : (n - (size_t)offs[i] < 20 ? n - (size_t)offs[i] : 20);
         assert_int_equal(g, want);
         if (want) assert_memory_equal(got, data + offs[i], want);
     }
@@ -543,7 +557,8 @@ static void test_file_atomic(void **state) {
     size_t n = 150000;
     uint8_t *data = pattern_bytes(n);
 
-    /* Until close, the target keeps its old content and the new bytes live in a hidden temporary. */
+    /* Until close, the target keeps its old content and the new bytes live in a hidden temporary.
+     */
     tfc_file *f;
     TU_OK(tfc_file_open(p, TFC_FILE_WRITE_ATOMIC, &f, NULL));
     TU_OK(tfc_file_write(f, data, 100, NULL));
