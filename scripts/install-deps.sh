@@ -8,7 +8,7 @@ pkgs=(
   zlib1g-dev libprotobuf-c-dev protobuf-c-compiler              # GZIP/ZLIB, protos
   libcjson-dev libcmocka-dev libsnappy-dev libopenblas-dev      # JSON, unit tests, checkpoints, GEMM
   dataset-fashion-mnist                                         # the demo's data
-  python3 xxd gzip coreutils                                    # test and benchmark scripts
+  python3 gzip coreutils                                        # test and benchmark scripts
 )
 
 missing=()
@@ -17,11 +17,21 @@ for p in "${pkgs[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=
+  [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  echo "install-deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
-SUDO=
-[ "$(id -u)" -ne 0 ] && SUDO=sudo
-echo "install-deps: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# TensorFlow is a test-time reference only (tests/e2e/test_interop_tf.sh), never a dependency of
+# tfc. Bring it from PyPI when possible; without it the interop test reports "skipped".
+if [ "${TFC_SKIP_TENSORFLOW:-0}" != 1 ] && command -v python3 >/dev/null &&
+  ! python3 -c 'import tensorflow' >/dev/null 2>&1; then
+  echo "install-deps: pip install tensorflow-cpu (for the interop test)" >&2
+  python3 -m pip install -q tensorflow-cpu >/dev/null 2>&1 ||
+    echo "install-deps: TensorFlow could not be installed; the interop test will be skipped" >&2
+fi
+exit 0

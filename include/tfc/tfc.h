@@ -1,0 +1,10 @@
+/* tfc: TensorFlow's workflow in plain C. Includes every public part. */
+#ifndef TFC_TFC_H
+#define TFC_TFC_H
+
+#include "tfc/base.h"
+#include "tfc/example.h"
+#include "tfc/gfile.h"
+#include "tfc/record.h"
+
+#endif
