@@ -152,6 +152,19 @@ static const char *hint(const tfc_record_reader *r, uint64_t off) {
     return tfc__record_hint(r->buf + r->pos, r->end - r->pos);
 }
 
+/* Whether a record of len payload bytes at off fits in an uncompressed source. The size is
+ * re-read once before saying no, since a file may grow while it is read (event files do). */
+static bool fits(tfc_record_reader *r, uint64_t off, uint64_t len) {
+    for (int pass = 0; pass < 2; pass++) {
+        uint64_t size = r->src.raw_size;
+        if (size >= off && size - off >= 16 && len <= size - off - 16) return true;
+        struct stat sb;
+        if (pass || r->src.fd < 0 || fstat(r->src.fd, &sb) != 0) break;
+        r->src.raw_size = (uint64_t)sb.st_size;
+    }
+    return false;
+}
+
 /* Tries to frame one record at buf+pos. Returns OK with *out set, OUT_OF_RANGE at a clean end,
  * DATA_LOSS for a bad or cut record (nothing consumed). */
 static tfc_code frame(tfc_record_reader *r, tfc_bytes *out, tfc_status *st) {
@@ -174,7 +187,7 @@ static tfc_code frame(tfc_record_reader *r, tfc_bytes *out, tfc_status *st) {
     if (len > UINT64_MAX - 16 || len + 16 > (uint64_t)SIZE_MAX)
         return tfc_status_set(st, TFC_DATA_LOSS, "record size too large at %llu in %s (%llu bytes)",
                               (unsigned long long)off, r->name, (unsigned long long)len);
-    if (r->src.comp == TFC_COMPRESSION_NONE && off + 16 + len > r->src.raw_size)
+    if (r->src.comp == TFC_COMPRESSION_NONE && !fits(r, off, len))
         return tfc_status_set(st, TFC_DATA_LOSS,
                               "truncated record at %llu in %s: length %llu runs past the end of "
                               "the file (%llu bytes)",
@@ -203,6 +216,8 @@ static tfc_code frame(tfc_record_reader *r, tfc_bytes *out, tfc_status *st) {
 
 tfc_code tfc_record_reader_next(tfc_record_reader *r, tfc_bytes *out, tfc_status *st) {
     tfc_status fst = {0};
+    /* An uncompressed file may have grown since the last end of data (a file being written). */
+    if (r->src.comp == TFC_COMPRESSION_NONE && r->src.fd >= 0) r->eof = false;
     tfc_code c = frame(r, out, &fst);
     if (c == TFC_OK || c == TFC_OUT_OF_RANGE || !r->opts.skip_corrupted || r->err.code != TFC_OK) {
         if (c != TFC_OK && st) *st = fst;

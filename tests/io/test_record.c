@@ -9,6 +9,7 @@
 #include "test_util.h"
 #include "tfc/gfile.h"
 #include "tfc/record.h"
+#include "proto/event.pb-c.h"
 
 /* ---- helpers ---- */
 
@@ -204,6 +205,69 @@ static void test_event_file_header(void **state) {
     free(f);
 }
 
+/* The facts testdata/README.md gives for the event files, decoded with the project's event.proto. */
+static void test_event_files_facts(void **state) {
+    (void)state;
+    tfc_record_reader *r;
+    tfc_status st;
+    tfc_bytes b;
+    TU_OK(tfc_record_reader_open(tu_testdata("events/hello_scalar.tfevents.v2"), NULL, &r, &st));
+    TU_OK(tfc_record_reader_next(r, &b, &st));
+    Tensorflow__Event *ev = tensorflow__event__unpack(NULL, b.size, b.data);
+    assert_non_null(ev);
+    assert_int_equal(ev->what_case, TENSORFLOW__EVENT__WHAT_FILE_VERSION);
+    assert_string_equal(ev->file_version, "brain.Event:2");
+    tensorflow__event__free_unpacked(ev, NULL);
+    TU_OK(tfc_record_reader_next(r, &b, &st));
+    ev = tensorflow__event__unpack(NULL, b.size, b.data);
+    assert_non_null(ev);
+    assert_int_equal(ev->step, 0);
+    assert_int_equal(ev->what_case, TENSORFLOW__EVENT__WHAT_SUMMARY);
+    assert_int_equal(ev->summary->n_value, 1);
+    Tensorflow__Summary__Value *v = ev->summary->value[0];
+    assert_string_equal(v->tag, "hello");
+    assert_int_equal(v->value_case, TENSORFLOW__SUMMARY__VALUE__VALUE_SIMPLE_VALUE);
+    assert_true(v->simple_value == 1.0f);
+    assert_non_null(v->metadata);
+    assert_string_equal(v->metadata->plugin_data->plugin_name, "scalars");
+    tensorflow__event__free_unpacked(ev, NULL);
+    assert_int_equal(tfc_record_reader_next(r, &b, &st), TFC_OUT_OF_RANGE);
+    tfc_record_reader_free(r);
+
+    TU_OK(tfc_record_reader_open(tu_testdata("events/lingvo_scalars.tfevents"), NULL, &r, &st));
+    int summaries = 0, versions = 0;
+    int64_t max_step = 0;
+    char tags[16][64];
+    int ntags = 0;
+    tfc_code c;
+    while ((c = tfc_record_reader_next(r, &b, &st)) == TFC_OK) {
+        ev = tensorflow__event__unpack(NULL, b.size, b.data);
+        assert_non_null(ev);
+        if (ev->what_case == TENSORFLOW__EVENT__WHAT_FILE_VERSION) versions++;
+        if (ev->what_case == TENSORFLOW__EVENT__WHAT_SUMMARY) {
+            summaries++;
+            if (ev->step > max_step) max_step = ev->step;
+            for (size_t i = 0; i < ev->summary->n_value; i++) {
+                Tensorflow__Summary__Value *sv = ev->summary->value[i];
+                assert_int_equal(sv->value_case, TENSORFLOW__SUMMARY__VALUE__VALUE_SIMPLE_VALUE);
+                int k = 0;
+                while (k < ntags && strcmp(tags[k], sv->tag)) k++;
+                if (k == ntags) {
+                    assert_true(ntags < 16);
+                    snprintf(tags[ntags++], 64, "%s", sv->tag);
+                }
+            }
+        }
+        tensorflow__event__free_unpacked(ev, NULL);
+    }
+    assert_int_equal(c, TFC_OUT_OF_RANGE);
+    assert_int_equal(versions, 1);
+    assert_int_equal(summaries, 360);
+    assert_int_equal(ntags, 7);
+    assert_int_equal(max_step, 185200);
+    tfc_record_reader_free(r);
+}
+
 static void test_not_gzip_hint(void **state) {
     (void)state;
     recs rs;
@@ -287,6 +351,30 @@ static void test_flush_then_read(void **state) {
     tfc_record_reader_free(r);
     TU_OK(tfc_record_writer_close(w, &st));
     assert_int_equal(count_records(p, TFC_COMPRESSION_AUTO), 1);
+}
+
+static void test_tail_growing_file(void **state) {
+    (void)state;
+    /* Like TensorBoard following an event file: records appended after eof are read next. */
+    const char *p = tu_tmp("growing.tfevents");
+    tfc_record_writer *w;
+    tfc_status st;
+    TU_OK(tfc_record_writer_open(p, NULL, &w, &st));
+    TU_OK(tfc_record_writer_write(w, "one", 3, &st));
+    TU_OK(tfc_record_writer_flush(w, &st));
+    tfc_record_reader *r;
+    TU_OK(tfc_record_reader_open(p, NULL, &r, &st));
+    tfc_bytes b;
+    TU_OK(tfc_record_reader_next(r, &b, &st));
+    assert_int_equal(tfc_record_reader_next(r, &b, &st), TFC_OUT_OF_RANGE);
+    TU_OK(tfc_record_writer_write(w, "two!", 4, &st));
+    TU_OK(tfc_record_writer_flush(w, &st));
+    TU_OK(tfc_record_reader_next(r, &b, &st));
+    assert_int_equal(b.size, 4);
+    assert_memory_equal(b.data, "two!", 4);
+    assert_int_equal(tfc_record_reader_next(r, &b, &st), TFC_OUT_OF_RANGE);
+    tfc_record_reader_free(r);
+    TU_OK(tfc_record_writer_close(w, &st));
 }
 
 static void test_concatenated_gzip_members(void **state) {
@@ -727,10 +815,12 @@ int tu_run_record(void) {
         TU_TEST(test_real_files_counts),
         TU_TEST(test_penguin_gzip_equals_zlib),
         TU_TEST(test_event_file_header),
+        TU_TEST(test_event_files_facts),
         TU_TEST(test_not_gzip_hint),
         TU_TEST(test_round_trips),
         TU_TEST(test_empty_files),
         TU_TEST(test_flush_then_read),
+        TU_TEST(test_tail_growing_file),
         TU_TEST(test_concatenated_gzip_members),
         TU_TEST(test_atomic_writer_abort),
         TU_TEST(test_every_byte_flip),
