@@ -69,9 +69,11 @@ tfc_code tfc__instream_open(tfc__instream *s, const char *name, int fd, const ui
     }
     s->comp = comp;
     if (comp == TFC_COMPRESSION_NONE) return TFC_OK;
-    s->zin = tfc_malloc(ZIN_SIZE);
-    if (!s->zin) return tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "%s: out of memory", name);
-    s->zin_cap = ZIN_SIZE;
+    if (fd >= 0) { /* memory sources are inflated in place */
+        s->zin = tfc_malloc(ZIN_SIZE);
+        if (!s->zin) return tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "%s: out of memory", name);
+        s->zin_cap = ZIN_SIZE;
+    }
     s->zs.zalloc = tfc__zalloc, s->zs.zfree = tfc__zfree;
     if (inflateInit2(&s->zs, window_bits(comp)) != Z_OK)
         return tfc_status_set(st, TFC_INTERNAL, "%s: inflateInit2 failed", name);
@@ -85,6 +87,13 @@ static uint64_t z_raw_off(const tfc__instream *s) {
 }
 
 static tfc_code z_refill(tfc__instream *s, tfc_status *st) {
+    if (s->fd < 0) { /* hand inflate the rest of the buffer, keeping what it has not consumed */
+        uint64_t start = s->raw_pos - s->zs.avail_in, left = s->raw_size - start;
+        s->zs.next_in = (Bytef *)(s->mem + start);
+        s->zs.avail_in = left > (1u << 30) ? (1u << 30) : (uInt)left;
+        s->raw_pos = start + s->zs.avail_in;
+        return TFC_OK;
+    }
     size_t got;
     tfc_code c = raw_read(s, s->zin, s->zin_cap, &got, st);
     s->zs.next_in = s->zin;
@@ -96,7 +105,10 @@ static tfc_code z_refill(tfc__instream *s, tfc_status *st) {
  * clean end of the data. */
 static tfc_code z_next_member(tfc__instream *s, bool *more, tfc_status *st) {
     *more = false;
-    if (s->zs.avail_in < 2) {
+    if (s->zs.avail_in < 2 && s->fd < 0) {
+        tfc_code c = z_refill(s, st);
+        if (c != TFC_OK) return c;
+    } else if (s->zs.avail_in < 2) {
         /* Keep a possible first byte, then top up. */
         uint8_t keep = s->zs.avail_in ? s->zs.next_in[0] : 0;
         size_t had = s->zs.avail_in, got;
