@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io/io_int.h"
 #include "io/record_int.h"
 #include "tfc/gfile.h"
 
@@ -49,9 +50,7 @@ static tfc_code crc_range(int fd, const char *path, uint64_t off, uint64_t n, ui
 
 static tfc_code take_fingerprint(const char *path, fingerprint *fp, tfc_status *st) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return tfc_status_set(st, errno == ENOENT ? TFC_NOT_FOUND : TFC_UNKNOWN,
-                              "open %s for reading: %s", path, strerror(errno));
+    if (fd < 0) return tfc__errno_status(st, errno, "open %s for reading", path);
     struct stat sb;
     tfc_code c = TFC_OK;
     if (fstat(fd, &sb) != 0) {
@@ -290,9 +289,7 @@ tfc_code tfc_record_index_entry(const tfc_record_index *idx, int64_t i, uint64_t
  * one-page window, so small records cost no system call each and large ones one pread. */
 static tfc_code count_headers(const char *path, int64_t *count, tfc_status *st) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return tfc_status_set(st, errno == ENOENT ? TFC_NOT_FOUND : TFC_UNKNOWN,
-                              "open %s for reading: %s", path, strerror(errno));
+    if (fd < 0) return tfc__errno_status(st, errno, "open %s for reading", path);
     struct stat sb;
     if (fstat(fd, &sb) != 0) {
         close(fd);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io/io_int.h"
 #include "io/record_int.h"
 
 #define DEFAULT_BUFFER (256 * 1024)
@@ -47,9 +48,7 @@ tfc_code tfc_record_reader_open(const char *path, const tfc_record_reader_opts *
                                 tfc_record_reader **out, tfc_status *st) {
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return tfc_status_set(st, errno == ENOENT ? TFC_NOT_FOUND : errno == EACCES ? TFC_PERMISSION_DENIED : TFC_UNKNOWN,
-                              "open %s for reading: %s", path, strerror(errno));
+    if (fd < 0) return tfc__errno_status(st, errno, "open %s for reading", path);
     struct stat sb;
     if (fstat(fd, &sb) != 0 || S_ISDIR(sb.st_mode)) {
         close(fd);
