@@ -67,8 +67,8 @@ static tfc_code z_push(tfc_record_writer *w, const void *data, size_t n, int flu
                 if (c != TFC_OK) return c;
             }
         } while (w->zs.avail_out == 0 || w->zs.avail_in > 0);
+        if (chunk == n) return TFC_OK;
         p += chunk, n -= chunk;
-        if (n == 0) return TFC_OK;
     }
 }
 
