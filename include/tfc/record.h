@@ -71,8 +71,9 @@ tfc_code tfc_record_writer_write(tfc_record_writer *w, const void *data, size_t 
 /* Pushes everything written so far to the OS; compressed streams are sync-flushed, so a reader
  * sees every record written before the flush. */
 tfc_code tfc_record_writer_flush(tfc_record_writer *w, tfc_status *st);
-/* Finishes the stream, fsyncs and closes (an atomic writer renames into place here). The writer
- * is freed whatever the result. */
+/* Finishes the stream and closes. Like TensorFlow's writer, a plain close does not fsync; an atomic
+ * writer fsyncs, renames into place and fsyncs the directory. The writer is freed whatever the
+ * result. */
 tfc_code tfc_record_writer_close(tfc_record_writer *w, tfc_status *st);
 /* Frees without finishing; an atomic writer's temporary is removed. Accepts NULL. */
 void tfc_record_writer_abort(tfc_record_writer *w);
@@ -131,7 +132,7 @@ void tfc_record_reader_free(tfc_record_reader *r); /* accepts NULL */
  *   |--------|------|----------------------------------------------------------------|
  *   | 0      | 8    | magic "TFCIDX01"                                               |
  *   | 8      | 4    | uint32 compression (tfc_compression of the data file)          |
- *   | 12     | 4    | uint32 reserved (0)                                            |
+ *   | 12     | 4    | uint32 masked CRC-32C of bytes 0..55 with this field as zero    |
  *   | 16     | 8    | uint64 data file size in bytes                                 |
  *   | 24     | 8    | int64 data file mtime in nanoseconds                           |
  *   | 32     | 4    | uint32 CRC-32C of the data file's first min(size, 64 KiB) bytes |
@@ -141,8 +142,9 @@ void tfc_record_reader_free(tfc_record_reader *r); /* accepts NULL */
  *   | 56     | 8*N  | uint64 offset of each record in the uncompressed stream         |
  *   | 56+8N  | 4    | uint32 masked CRC-32C of all the bytes before it               |
  *
- * all little-endian. The index is trusted only while the data file's size, mtime and head/tail
- * checksums match; otherwise it is stale and rebuilt. Record i's framed size is
+ * all little-endian. The header checksum lets a count be answered from the first 56 bytes alone.
+ * The index is trusted only while the data file's size, mtime and head/tail checksums match;
+ * otherwise it is stale and rebuilt. Record i's framed size is
  * offset[i+1] - offset[i] (the stream size for the last). */
 typedef struct tfc_record_index tfc_record_index;
 

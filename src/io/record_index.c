@@ -25,7 +25,8 @@ struct tfc_record_index {
     uint32_t head_crc, tail_crc;
     uint64_t stream_size;
     int64_t count;
-    uint64_t *offsets;
+    uint64_t *offsets; /* into `owned` when loaded from a file */
+    void *owned;
 };
 
 /* The identity of a data file: size, mtime and checksums of its first and last 64 KiB. */
@@ -75,7 +76,8 @@ char *tfc_record_index_default_path(const char *data_path) {
 
 void tfc_record_index_free(tfc_record_index *idx) {
     if (!idx) return;
-    tfc_free(idx->offsets);
+    if (idx->owned) tfc_free(idx->owned);
+    else tfc_free(idx->offsets);
     tfc_free(idx->data_path);
     tfc_free(idx);
 }
@@ -98,7 +100,7 @@ tfc_code tfc_record_index_build(const char *path, tfc_compression compression,
     tfc_record_index *idx = index_alloc(path);
     if (!idx) return tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "%s: out of memory", path);
     tfc_record_reader *r;
-    tfc_record_reader_opts ro = {.compression = compression, .buffer_size = 1 << 20};
+    tfc_record_reader_opts ro = {.compression = compression};
     if ((c = tfc_record_reader_open(path, &ro, &r, st)) != TFC_OK) {
         tfc_record_index_free(idx);
         return c;
@@ -137,13 +139,31 @@ tfc_code tfc_record_index_build(const char *path, tfc_compression compression,
 static void put_head(const tfc_record_index *idx, uint8_t *h) {
     memcpy(h, MAGIC, 8);
     tfc_put_u32le(h + 8, (uint32_t)idx->comp);
-    tfc_put_u32le(h + 12, 0);
+    tfc_put_u32le(h + 12, 0); /* the header checksum, filled in last */
     tfc_put_u64le(h + 16, idx->data_size);
     tfc_put_u64le(h + 24, (uint64_t)idx->data_mtime_ns);
     tfc_put_u32le(h + 32, idx->head_crc);
     tfc_put_u32le(h + 36, idx->tail_crc);
     tfc_put_u64le(h + 40, idx->stream_size);
     tfc_put_u64le(h + 48, (uint64_t)idx->count);
+    tfc_put_u32le(h + 12, tfc_crc32c_mask(tfc_crc32c(h, HEAD_BYTES)));
+}
+
+/* Checks a 56-byte header's magic and checksum. */
+static bool head_ok(const uint8_t *h) {
+    uint8_t copy[HEAD_BYTES];
+    memcpy(copy, h, HEAD_BYTES);
+    memset(copy + 12, 0, 4);
+    return memcmp(h, MAGIC, 8) == 0 &&
+           tfc_crc32c_mask(tfc_crc32c(copy, HEAD_BYTES)) == tfc_get_u32le(h + 12);
+}
+
+/* Whether the data file still is what the header describes. */
+static bool head_matches(const uint8_t *h, const fingerprint *fp) {
+    tfc_compression comp = (tfc_compression)tfc_get_u32le(h + 8);
+    return fp->size == tfc_get_u64le(h + 16) && fp->mtime_ns == (int64_t)tfc_get_u64le(h + 24) &&
+           fp->head_crc == tfc_get_u32le(h + 32) && fp->tail_crc == tfc_get_u32le(h + 36) &&
+           (comp != TFC_COMPRESSION_NONE || tfc_get_u64le(h + 40) == fp->size);
 }
 
 tfc_code tfc_record_index_write(const tfc_record_index *idx, const char *index_path,
@@ -196,20 +216,16 @@ tfc_code tfc_record_index_load(const char *data_path, const char *index_path,
     tfc_record_index *idx = NULL;
     tfc_code c = tfc_gfile_read_all(index_path, &b, &n, st);
     if (c != TFC_OK) goto done;
-    if (n < HEAD_BYTES + 4 || memcmp(b, MAGIC, 8) != 0) {
-        c = tfc_status_set(st, TFC_DATA_LOSS, "%s: not a tfc record index (bad magic or size %zu)",
-                           index_path, n);
-        goto done;
-    }
-    uint64_t count = tfc_get_u64le(b + 48);
-    if (count > (n - HEAD_BYTES - 4) / 8 || HEAD_BYTES + 8 * count + 4 != n ||
+    uint64_t count = n >= HEAD_BYTES ? tfc_get_u64le(b + 48) : 0;
+    if (n < HEAD_BYTES + 4 || !head_ok(b) || count > (n - HEAD_BYTES - 4) / 8 ||
+        HEAD_BYTES + 8 * count + 4 != n ||
         tfc_crc32c_mask(tfc_crc32c(b, n - 4)) != tfc_get_u32le(b + n - 4)) {
-        c = tfc_status_set(st, TFC_DATA_LOSS, "%s: damaged index (size or checksum mismatch)",
+        c = tfc_status_set(st, TFC_DATA_LOSS,
+                           "%s: not a valid tfc record index (bad magic, size or checksum)",
                            index_path);
         goto done;
     }
-    if (!(idx = index_alloc(data_path)) ||
-        !(idx->offsets = tfc_malloc(count ? 8 * (size_t)count : 1))) {
+    if (!(idx = index_alloc(data_path))) {
         c = tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "%s: out of memory", index_path);
         goto done;
     }
@@ -219,20 +235,28 @@ tfc_code tfc_record_index_load(const char *data_path, const char *index_path,
     idx->head_crc = tfc_get_u32le(b + 32), idx->tail_crc = tfc_get_u32le(b + 36);
     idx->stream_size = tfc_get_u64le(b + 40);
     idx->count = (int64_t)count;
+    /* Decode the offsets in place (a no-op copy on little-endian hosts): the buffer, 16-byte
+     * aligned, puts them at an 8-byte boundary. */
+    idx->owned = b;
+    idx->offsets = (uint64_t *)(void *)(b + HEAD_BYTES);
+    b = NULL;
     for (uint64_t i = 0; i < count; i++) {
-        idx->offsets[i] = tfc_get_u64le(b + HEAD_BYTES + 8 * i);
-        uint64_t next = i + 1 < count ? tfc_get_u64le(b + HEAD_BYTES + 8 * (i + 1)) : idx->stream_size;
-        if (next < idx->offsets[i] + 16) {
+        uint64_t v = tfc_get_u64le((const uint8_t *)&idx->offsets[i]);
+        idx->offsets[i] = v;
+        if (i > 0 && v < idx->offsets[i - 1] + 16) {
             c = tfc_status_set(st, TFC_DATA_LOSS, "%s: damaged index (record %llu overlaps)",
                                index_path, (unsigned long long)i);
             goto done;
         }
     }
+    if (count > 0 && idx->stream_size < idx->offsets[count - 1] + 16) {
+        c = tfc_status_set(st, TFC_DATA_LOSS, "%s: damaged index (last record overlaps the end)",
+                           index_path);
+        goto done;
+    }
     fingerprint fp;
     if ((c = take_fingerprint(data_path, &fp, st)) != TFC_OK) goto done;
-    if (fp.size != idx->data_size || fp.mtime_ns != idx->data_mtime_ns ||
-        fp.head_crc != idx->head_crc || fp.tail_crc != idx->tail_crc ||
-        (idx->comp == TFC_COMPRESSION_NONE && idx->stream_size != fp.size)) {
+    if (!head_matches(idx->owned, &fp)) {
         c = tfc_status_set(st, TFC_FAILED_PRECONDITION,
                            "stale index %s: %s changed since it was indexed", index_path,
                            data_path);
@@ -244,6 +268,33 @@ done:
     tfc_free(b);
     tfc_free(def);
     return c;
+}
+
+/* The count from a valid sidecar index, reading only its header and the data file's
+ * fingerprint. Returns false (and touches nothing) when there is no usable index. */
+static bool count_from_index(const char *path, tfc_compression want, int64_t *count) {
+    char *ip = tfc_record_index_default_path(path);
+    if (!ip) return false;
+    int fd = open(ip, O_RDONLY | O_CLOEXEC);
+    tfc_free(ip);
+    if (fd < 0) return false;
+    uint8_t h[HEAD_BYTES];
+    struct stat sb;
+    ssize_t r;
+    do r = pread(fd, h, sizeof h, 0);
+    while (r < 0 && errno == EINTR);
+    bool ok = r == (ssize_t)sizeof h && fstat(fd, &sb) == 0 && head_ok(h);
+    close(fd);
+    if (!ok) return false;
+    uint64_t n = tfc_get_u64le(h + 48);
+    tfc_compression comp = (tfc_compression)tfc_get_u32le(h + 8);
+    fingerprint fp;
+    if (n > ((uint64_t)sb.st_size - HEAD_BYTES) / 8 || (uint64_t)sb.st_size != HEAD_BYTES + 8 * n + 4 ||
+        (want != TFC_COMPRESSION_AUTO && want != comp) ||
+        take_fingerprint(path, &fp, NULL) != TFC_OK || !head_matches(h, &fp))
+        return false;
+    *count = (int64_t)n;
+    return true;
 }
 
 tfc_code tfc_record_index_open(const char *data_path, tfc_compression compression, bool write,
@@ -286,41 +337,47 @@ tfc_code tfc_record_index_entry(const tfc_record_index *idx, int64_t i, uint64_t
 }
 
 /* Counts an uncompressed file by hopping from header to header. Headers are read through a
- * one-page window, so small records cost no system call each and large ones one pread. */
+ * window: 128 KiB while records are small (a system call per many records), one page once they
+ * are large (a system call per record, the payloads never read). */
+#define WIN_BIG (128 * 1024)
+#define WIN_SMALL 4096
 static tfc_code count_headers(const char *path, int64_t *count, tfc_status *st) {
+    *count = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return tfc__errno_status(st, errno, "open %s for reading", path);
     struct stat sb;
-    if (fstat(fd, &sb) != 0) {
+    uint8_t *win = tfc_malloc(WIN_BIG);
+    if (!win || fstat(fd, &sb) != 0) {
+        int err = win ? errno : ENOMEM;
+        tfc_free(win);
         close(fd);
-        return tfc_status_set(st, TFC_UNKNOWN, "stat %s: %s", path, strerror(errno));
+        return tfc__errno_status(st, err, "count %s", path);
     }
-    uint64_t size = (uint64_t)sb.st_size, off = 0, win_off = 0, win_len = 0;
-    uint8_t win[4096];
+    uint64_t size = (uint64_t)sb.st_size, off = 0, win_off = 0, win_len = 0, last = 0;
     int64_t n = 0;
     tfc_code c = TFC_OK;
     while (off < size) {
         if (off < win_off || off + 12 > win_off + win_len) {
             ssize_t r;
-            do r = pread(fd, win, sizeof win, (off_t)off);
+            size_t want = last > WIN_BIG / 2 ? WIN_SMALL : WIN_BIG;
+            do r = pread(fd, win, want, (off_t)off);
             while (r < 0 && errno == EINTR);
             if (r < 0) {
-                c = tfc_status_set(st, TFC_UNKNOWN, "read %s at %llu: %s", path,
-                                   (unsigned long long)off, strerror(errno));
+                c = tfc__errno_status(st, errno, "read %s at %llu", path, (unsigned long long)off);
                 break;
             }
             win_off = off, win_len = (uint64_t)r;
         }
-        if (size - off < 12) {
+        if (size - off < 12 || win_len - (off - win_off) < 12) {
             c = tfc_status_set(st, TFC_DATA_LOSS, "truncated record at %llu in %s",
                                (unsigned long long)off, path);
             break;
         }
         const uint8_t *h = win + (off - win_off);
         if (tfc_crc32c_mask(tfc_crc32c(h, 8)) != tfc_get_u32le(h + 8)) {
+            const char *hint = off == 0 ? tfc__record_hint(h, (size_t)win_len) : "";
             c = tfc_status_set(st, TFC_DATA_LOSS, "corrupted record at %llu in %s%s",
-                               (unsigned long long)off, path,
-                               off == 0 ? tfc__record_hint(h, (size_t)(win_len - (off - win_off))) : "");
+                               (unsigned long long)off, path, hint);
             break;
         }
         uint64_t len = tfc_get_u64le(h);
@@ -329,9 +386,11 @@ static tfc_code count_headers(const char *path, int64_t *count, tfc_status *st) 
                                (unsigned long long)off, path);
             break;
         }
-        off += 16 + len;
+        last = 16 + len;
+        off += last;
         n++;
     }
+    tfc_free(win);
     close(fd);
     *count = n;
     return c;
@@ -342,19 +401,9 @@ tfc_code tfc_record_count(const char *path, const tfc_record_count_opts *opts, i
     tfc_record_count_opts o = {0};
     if (opts) o = *opts;
     *count = 0;
-    if (!o.no_index) {
-        tfc_record_index *idx;
-        tfc_status ls = {0};
-        if (tfc_record_index_load(path, NULL, &idx, &ls) == TFC_OK) {
-            bool match = o.compression == TFC_COMPRESSION_AUTO || o.compression == idx->comp;
-            *count = idx->count;
-            tfc_record_index_free(idx);
-            if (match) return TFC_OK;
-        }
-    }
+    if (!o.no_index && count_from_index(path, o.compression, count)) return TFC_OK;
     tfc_record_reader *r;
-    tfc_record_reader_opts ro = {.compression = o.compression, .skip_payload_crc = true,
-                                 .buffer_size = 1 << 20};
+    tfc_record_reader_opts ro = {.compression = o.compression, .skip_payload_crc = true};
     tfc_code c = tfc_record_reader_open(path, &ro, &r, st);
     if (c != TFC_OK) return c;
     tfc_compression comp = tfc_record_reader_compression(r);

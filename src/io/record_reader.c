@@ -214,11 +214,13 @@ static tfc_code frame(tfc_record_reader *r, tfc_bytes *out, tfc_status *st) {
 }
 
 tfc_code tfc_record_reader_next(tfc_record_reader *r, tfc_bytes *out, tfc_status *st) {
-    tfc_status fst = {0};
     /* An uncompressed file may have grown since the last end of data (a file being written). */
     if (r->src.comp == TFC_COMPRESSION_NONE && r->src.fd >= 0) r->eof = false;
+    if (!r->opts.skip_corrupted) return frame(r, out, st); /* the per-record path */
+    tfc_status fst;
+    tfc_status_clear(&fst);
     tfc_code c = frame(r, out, &fst);
-    if (c == TFC_OK || c == TFC_OUT_OF_RANGE || !r->opts.skip_corrupted || r->err.code != TFC_OK) {
+    if (c == TFC_OK || c == TFC_OUT_OF_RANGE || r->err.code != TFC_OK) {
         if (c != TFC_OK && st) *st = fst;
         return c;
     }
