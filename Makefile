@@ -1,4 +1,5 @@
 # tfc: top-level driver over CMake. `make` builds into build/ (the command is build/tfc).
+MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 

@@ -125,8 +125,7 @@ static int cmd_verify(args *a) {
     for (int i = 0; i < a->nfiles; i++) {
         tfc_status st = {0};
         tfc_record_reader *r;
-        tfc_record_reader_opts o = {.compression = a->comp, .skip_corrupted = true,
-                                    .buffer_size = 1 << 20, .on_skip = report_skip};
+        tfc_record_reader_opts o = {.compression = a->comp, .skip_corrupted = true, .on_skip = report_skip};
         if (tfc_record_reader_open(a->files[i], &o, &r, &st) != TFC_OK) {
             rc = cli_fail(&st);
             continue;
@@ -239,7 +238,7 @@ static int cmd_convert(args *a) {
         return cli_usage_error("record convert", "--compression=none|gzip|zlib is required");
     tfc_status st = {0};
     tfc_record_reader *r;
-    tfc_record_reader_opts ro = {.compression = a->in_comp, .buffer_size = 1 << 20};
+    tfc_record_reader_opts ro = {.compression = a->in_comp};
     if (tfc_record_reader_open(a->files[0], &ro, &r, &st) != TFC_OK) return cli_fail(&st);
     tfc_record_writer *w;
     tfc_record_writer_opts wo = {.compression = a->comp, .compression_level = a->level,
