@@ -30,10 +30,11 @@ void tu_cleanup_tmp(void);
         tfc_status tu_st_ = {0};                                                                   \
         (void)tu_st_;                                                                              \
         tfc_code tu_c_ = (expr);                                                                   \
-        if (tu_c_ != TFC_OK) fail_msg("%s -> %s", #expr, tfc_code_name(tu_c_));                  \
+        if (tu_c_ != TFC_OK) fail_msg("%s -> %s", #expr, tfc_code_name(tu_c_));                    \
     } while (0)
 
-/* cmocka setup/teardown pair that asserts each test ends with the live allocations it began with. */
+/* cmocka setup/teardown pair that asserts each test ends with the live allocations it began with.
+ */
 int tu_leak_setup(void **state);
 int tu_leak_teardown(void **state);
 #define TU_TEST(f) cmocka_unit_test_setup_teardown(f, tu_leak_setup, tu_leak_teardown)

@@ -105,8 +105,10 @@ static int cmd_count(args *a) {
             continue;
         }
         total += n;
-        if (a->nfiles == 1) printf("%lld\n", (long long)n);
-        else printf("%lld\t%s\n", (long long)n, a->files[i]);
+        if (a->nfiles == 1)
+            printf("%lld\n", (long long)n);
+        else
+            printf("%lld\t%s\n", (long long)n, a->files[i]);
     }
     if (a->nfiles > 1) printf("%lld\ttotal\n", (long long)total);
     return rc;
@@ -125,14 +127,16 @@ static int cmd_verify(args *a) {
     for (int i = 0; i < a->nfiles; i++) {
         tfc_status st = {0};
         tfc_record_reader *r;
-        tfc_record_reader_opts o = {.compression = a->comp, .skip_corrupted = true, .on_skip = report_skip};
+        tfc_record_reader_opts o = {
+            .compression = a->comp, .skip_corrupted = true, .on_skip = report_skip};
         if (tfc_record_reader_open(a->files[i], &o, &r, &st) != TFC_OK) {
             rc = cli_fail(&st);
             continue;
         }
         tfc_bytes rec;
         tfc_code c;
-        while ((c = tfc_record_reader_next(r, &rec, &st)) == TFC_OK) {}
+        while ((c = tfc_record_reader_next(r, &rec, &st)) == TFC_OK) {
+        }
         tfc_record_reader_stats s = tfc_record_reader_get_stats(r);
         bool ok = c == TFC_OUT_OF_RANGE && s.skipped_regions == 0;
         if (c != TFC_OUT_OF_RANGE) cli_fail(&st);
@@ -173,8 +177,10 @@ static int cmd_index(args *a) {
                 sprintf(dp, "%s.idx", a->files[i]);
             }
             const char *path = a->dali_path ? a->dali_path : dp;
-            if (tfc_record_index_write_dali(idx, path, &st) != TFC_OK) rc = cli_fail(&st);
-            else printf("%s: DALI index %s\n", a->files[i], path);
+            if (tfc_record_index_write_dali(idx, path, &st) != TFC_OK)
+                rc = cli_fail(&st);
+            else
+                printf("%s: DALI index %s\n", a->files[i], path);
             free(dp);
         }
         tfc_record_index_free(idx);
@@ -186,13 +192,23 @@ static void print_escaped(const uint8_t *p, size_t n) {
     for (size_t i = 0; i < n; i++) {
         uint8_t c = p[i];
         switch (c) {
-        case '\n': fputs("\\n", stdout); break;
-        case '\r': fputs("\\r", stdout); break;
-        case '\t': fputs("\\t", stdout); break;
-        case '\\': fputs("\\\\", stdout); break;
+        case '\n':
+            fputs("\\n", stdout);
+            break;
+        case '\r':
+            fputs("\\r", stdout);
+            break;
+        case '\t':
+            fputs("\\t", stdout);
+            break;
+        case '\\':
+            fputs("\\\\", stdout);
+            break;
         default:
-            if (c >= 0x20 && c < 0x7f) putchar(c);
-            else printf("\\x%02x", c);
+            if (c >= 0x20 && c < 0x7f)
+                putchar(c);
+            else
+                printf("\\x%02x", c);
         }
     }
     putchar('\n');
@@ -241,8 +257,8 @@ static int cmd_convert(args *a) {
     tfc_record_reader_opts ro = {.compression = a->in_comp};
     if (tfc_record_reader_open(a->files[0], &ro, &r, &st) != TFC_OK) return cli_fail(&st);
     tfc_record_writer *w;
-    tfc_record_writer_opts wo = {.compression = a->comp, .compression_level = a->level,
-                                 .atomic = true};
+    tfc_record_writer_opts wo = {
+        .compression = a->comp, .compression_level = a->level, .atomic = true};
     if (tfc_record_writer_open(a->files[1], &wo, &w, &st) != TFC_OK) {
         tfc_record_reader_free(r);
         return cli_fail(&st);

@@ -4,14 +4,14 @@
 
 #include "cli.h"
 
-static const char usage[] =
-    "usage: tfc <command> <subcommand> [args]\n"
-    "\n"
-    "commands:\n"
-    "  record   TFRecord files: count, verify, index, cat, convert\n"
-    "  example  tf.train.Example records: show, from-json\n"
-    "\n"
-    "Run 'tfc <command> --help' for details. Exit status: 0 success, 1 data error, 2 usage error.\n";
+static const char usage[] = "usage: tfc <command> <subcommand> [args]\n"
+                            "\n"
+                            "commands:\n"
+                            "  record   TFRecord files: count, verify, index, cat, convert\n"
+                            "  example  tf.train.Example records: show, from-json\n"
+                            "\n"
+                            "Run 'tfc <command> --help' for details. Exit status: 0 success, 1 "
+                            "data error, 2 usage error.\n";
 
 int main(int argc, char **argv) {
     if (argc < 2) {

@@ -17,7 +17,8 @@
 #include "tfc/gfile.h"
 #include "tfc/record.h"
 
-/* Reads a gzip-compressed IDX file: big-endian magic (0x0000080n, n = number of dims), dims, data. */
+/* Reads a gzip-compressed IDX file: big-endian magic (0x0000080n, n = number of dims), dims, data.
+ */
 static uint8_t *read_idx(const char *path, int want_dims, uint32_t dims[3], size_t *n) {
     gzFile g = gzopen(path, "rb");
     if (!g) {
@@ -55,7 +56,9 @@ static int convert(const char *src, const char *split, const char *prefix, const
     snprintf(ipath, sizeof ipath, "%s/%s-images-idx3-ubyte.gz", src, prefix);
     snprintf(lpath, sizeof lpath, "%s/%s-labels-idx1-ubyte.gz", src, prefix);
     snprintf(opath, sizeof opath, "%s/%s.tfrecord%s", out_dir, split,
-             comp == TFC_COMPRESSION_GZIP ? ".gz" : comp == TFC_COMPRESSION_ZLIB ? ".zz" : "");
+             comp == TFC_COMPRESSION_GZIP   ? ".gz"
+             : comp == TFC_COMPRESSION_ZLIB ? ".zz"
+                                            : "");
     uint32_t idims[3], ldims[3];
     size_t ni, nl;
     uint8_t *img = read_idx(ipath, 3, idims, &ni);
@@ -113,8 +116,10 @@ int main(int argc, char **argv) {
     tfc_compression comp = TFC_COMPRESSION_GZIP;
     for (int i = 1; i < argc; i++) {
         tfc_status st;
-        if (!strcmp(argv[i], "--src") && i + 1 < argc) src = argv[++i];
-        else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+        if (!strcmp(argv[i], "--src") && i + 1 < argc)
+            src = argv[++i];
+        else if (!strcmp(argv[i], "--out") && i + 1 < argc)
+            out = argv[++i];
         else if (!strcmp(argv[i], "--compression") && i + 1 < argc) {
             if (tfc_compression_parse(argv[++i], &comp, &st) != TFC_OK) {
                 fprintf(stderr, "fmnist: %s\n", st.msg);
@@ -131,6 +136,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "fmnist: %s\n", st.msg);
         return 1;
     }
-    if (convert(src, "train", "train", out, comp) || convert(src, "test", "t10k", out, comp)) return 1;
+    if (convert(src, "train", "train", out, comp) || convert(src, "test", "t10k", out, comp))
+        return 1;
     return 0;
 }

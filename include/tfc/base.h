@@ -47,7 +47,8 @@ typedef struct tfc_status {
     char msg[TFC_STATUS_MSG_MAX];
 } tfc_status;
 
-/* TF's name of a code: "OK", "INVALID_ARGUMENT", "DATA_LOSS", ... ("UNKNOWN_CODE" if out of range). */
+/* TF's name of a code: "OK", "INVALID_ARGUMENT", "DATA_LOSS", ... ("UNKNOWN_CODE" if out of range).
+ */
 const char *tfc_code_name(tfc_code code);
 
 /* Sets st (if non-NULL) to code with a printf-style message, truncated to fit. Returns code, so
@@ -109,7 +110,8 @@ uint32_t tfc_crc32c_extend_portable(uint32_t crc, const void *data, size_t n);
 
 /* ---- Little-endian fixed-width and varint encodings (protobuf / LevelDB) ---- */
 static inline void tfc_put_u32le(uint8_t *p, uint32_t v) {
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
+    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16),
+    p[3] = (uint8_t)(v >> 24);
 }
 static inline void tfc_put_u64le(uint8_t *p, uint64_t v) {
     tfc_put_u32le(p, (uint32_t)v), tfc_put_u32le(p + 4, (uint32_t)(v >> 32));

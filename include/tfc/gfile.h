@@ -59,7 +59,8 @@ tfc_code tfc_gfile_listdir(const char *dir, tfc_strlist *out, tfc_status *st);
 /* Paths matching a pattern, sorted. '*' and '?' match within one path component, '[...]' is a
  * character class ('[!...]' or '[^...]' negates); wildcards may appear in any component, e.g.
  * "data/train-*-of-*", or a wildcard directory
- * component such as "runs/run?" followed by "/events.*". No match is OK with an empty list, as in TF. */
+ * component such as "runs/run?" followed by "/events.*". No match is OK with an empty list, as in
+ * TF. */
 tfc_code tfc_gfile_glob(const char *pattern, tfc_strlist *out, tfc_status *st);
 
 /* Walks a tree top-down, like os.walk / tf.io.gfile.walk: calls fn once per directory with its
@@ -69,7 +70,8 @@ typedef tfc_code (*tfc_walk_fn)(void *ctx, const char *dir, const tfc_strlist *s
                                 const tfc_strlist *files, tfc_status *st);
 tfc_code tfc_gfile_walk(const char *top, tfc_walk_fn fn, void *ctx, tfc_status *st);
 
-/* Reads a whole file into a new buffer (free with tfc_free); *data gets a NUL after the last byte. */
+/* Reads a whole file into a new buffer (free with tfc_free); *data gets a NUL after the last byte.
+ */
 tfc_code tfc_gfile_read_all(const char *path, uint8_t **data, size_t *size, tfc_status *st);
 /* Writes a whole file atomically: tmp in the same directory, fsync, rename, fsync directory. */
 tfc_code tfc_gfile_write_atomic(const char *path, const void *data, size_t size, tfc_status *st);

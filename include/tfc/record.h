@@ -105,8 +105,8 @@ tfc_code tfc_record_reader_open(const char *path, const tfc_record_reader_opts *
                                 tfc_record_reader **out, tfc_status *st);
 /* Reads from a caller-owned buffer that must outlive the reader; name is used in messages. */
 tfc_code tfc_record_reader_open_memory(const void *data, size_t n, const char *name,
-                                       const tfc_record_reader_opts *opts,
-                                       tfc_record_reader **out, tfc_status *st);
+                                       const tfc_record_reader_opts *opts, tfc_record_reader **out,
+                                       tfc_status *st);
 /* Reads the next record into *out: a view into the reader's buffer, valid until the next call on
  * this reader. Returns TFC_OK; TFC_OUT_OF_RANGE at a clean end ("eof"); TFC_DATA_LOSS
  * "corrupted record at OFFSET" when a length or payload checksum fails or the compressed stream is

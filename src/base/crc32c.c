@@ -21,7 +21,8 @@ static uint32_t slice_tab[8][256];
 
 /* Shift tables: shift_tab[k][j][b] = (b << 8j) * x^(8*len_k) mod P, for the lengths below. */
 enum { BLK_BIG = 4096, BLK_SMALL = 256 };
-static uint32_t shift_tab[4][4][256]; /* [0]=BLK_BIG, [1]=2*BLK_BIG, [2]=BLK_SMALL, [3]=2*BLK_SMALL */
+static uint32_t shift_tab[4][4]
+                         [256]; /* [0]=BLK_BIG, [1]=2*BLK_BIG, [2]=BLK_SMALL, [3]=2*BLK_SMALL */
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int have_hw;
@@ -79,7 +80,8 @@ static uint32_t crc_portable(uint32_t c, const uint8_t *p, size_t n) {
         uint32_t lo = c ^ tfc_get_u32le(p), hi = tfc_get_u32le(p + 4);
         c = slice_tab[7][lo & 0xff] ^ slice_tab[6][(lo >> 8) & 0xff] ^
             slice_tab[5][(lo >> 16) & 0xff] ^ slice_tab[4][lo >> 24] ^ slice_tab[3][hi & 0xff] ^
-            slice_tab[2][(hi >> 8) & 0xff] ^ slice_tab[1][(hi >> 16) & 0xff] ^ slice_tab[0][hi >> 24];
+            slice_tab[2][(hi >> 8) & 0xff] ^ slice_tab[1][(hi >> 16) & 0xff] ^
+            slice_tab[0][hi >> 24];
         p += 8, n -= 8;
     }
     while (n--) c = (c >> 8) ^ slice_tab[0][(c ^ *p++) & 0xff];
@@ -90,7 +92,8 @@ static uint32_t crc_portable(uint32_t c, const uint8_t *p, size_t n) {
 __attribute__((target("sse4.2"))) static uint32_t crc_hw(uint32_t crc, const uint8_t *p, size_t n) {
     uint64_t c = crc;
     /* No alignment prologue: unaligned 8-byte loads cost nothing extra on x86, and records
-     * (whose headers sit at any offset) are mostly short. Three interleaved streams; the big tier for long buffers, the small one for record-sized. */
+     * (whose headers sit at any offset) are mostly short. Three interleaved streams; the big tier
+     * for long buffers, the small one for record-sized. */
     for (int tier = 0; tier < 2; tier++) {
         const size_t blk = tier == 0 ? BLK_BIG : BLK_SMALL;
         const uint32_t(*t1)[256] = shift_tab[tier * 2], (*t2)[256] = shift_tab[tier * 2 + 1];

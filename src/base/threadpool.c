@@ -1,5 +1,6 @@
 /* A fixed pool of worker threads running parallel_for jobs: indices are claimed from an atomic
- * counter, so uneven items balance themselves; the caller works too and waits for the stragglers. */
+ * counter, so uneven items balance themselves; the caller works too and waits for the stragglers.
+ */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdatomic.h>

@@ -150,11 +150,11 @@ static tfc_code z_read(tfc__instream *s, uint8_t *dst, size_t n, size_t *got, tf
             if ((c = z_refill(s, st)) != TFC_OK) break;
             if (s->zs.avail_in == 0) {
                 c = tfc_status_set(st, TFC_DATA_LOSS,
-                                      "%s: truncated %s stream: the file ends at compressed offset "
-                                      "%llu (uncompressed offset %llu) before the stream's end",
-                                      s->name, s->comp == TFC_COMPRESSION_GZIP ? "gzip" : "zlib",
-                                      (unsigned long long)s->raw_pos,
-                                      (unsigned long long)(s->out_pos + done));
+                                   "%s: truncated %s stream: the file ends at compressed offset "
+                                   "%llu (uncompressed offset %llu) before the stream's end",
+                                   s->name, s->comp == TFC_COMPRESSION_GZIP ? "gzip" : "zlib",
+                                   (unsigned long long)s->raw_pos,
+                                   (unsigned long long)(s->out_pos + done));
                 break;
             }
         }
@@ -168,12 +168,11 @@ static tfc_code z_read(tfc__instream *s, uint8_t *dst, size_t n, size_t *got, tf
             s->z_member_end = true;
         } else if (zr != Z_OK && !(zr == Z_BUF_ERROR && s->zs.avail_in == 0)) {
             c = tfc_status_set(st, TFC_DATA_LOSS,
-                                  "%s: corrupted %s data near compressed offset %llu "
-                                  "(uncompressed offset %llu): %s",
-                                  s->name, s->comp == TFC_COMPRESSION_GZIP ? "gzip" : "zlib",
-                                  (unsigned long long)z_raw_off(s),
-                                  (unsigned long long)s->out_pos,
-                                  s->zs.msg ? s->zs.msg : "inflate failed");
+                               "%s: corrupted %s data near compressed offset %llu "
+                               "(uncompressed offset %llu): %s",
+                               s->name, s->comp == TFC_COMPRESSION_GZIP ? "gzip" : "zlib",
+                               (unsigned long long)z_raw_off(s), (unsigned long long)s->out_pos,
+                               s->zs.msg ? s->zs.msg : "inflate failed");
             break;
         }
     }

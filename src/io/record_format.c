@@ -8,8 +8,10 @@ tfc_code tfc_compression_parse(const char *s, tfc_compression *out, tfc_status *
     static const struct {
         const char *name;
         tfc_compression c;
-    } names[] = {{"auto", TFC_COMPRESSION_AUTO}, {"none", TFC_COMPRESSION_NONE},
-                 {"", TFC_COMPRESSION_NONE},     {"zlib", TFC_COMPRESSION_ZLIB},
+    } names[] = {{"auto", TFC_COMPRESSION_AUTO},
+                 {"none", TFC_COMPRESSION_NONE},
+                 {"", TFC_COMPRESSION_NONE},
+                 {"zlib", TFC_COMPRESSION_ZLIB},
                  {"gzip", TFC_COMPRESSION_GZIP}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (!strcasecmp(s, names[i].name)) {
@@ -23,10 +25,14 @@ tfc_code tfc_compression_parse(const char *s, tfc_compression *out, tfc_status *
 
 const char *tfc_compression_name(tfc_compression c) {
     switch (c) {
-    case TFC_COMPRESSION_NONE: return "";
-    case TFC_COMPRESSION_ZLIB: return "ZLIB";
-    case TFC_COMPRESSION_GZIP: return "GZIP";
-    default: return "AUTO";
+    case TFC_COMPRESSION_NONE:
+        return "";
+    case TFC_COMPRESSION_ZLIB:
+        return "ZLIB";
+    case TFC_COMPRESSION_GZIP:
+        return "GZIP";
+    default:
+        return "AUTO";
     }
 }
 

@@ -43,8 +43,8 @@ static tfc_code crc_range(int fd, const char *path, uint64_t off, uint64_t n, ui
     do r = pread(fd, buf, (size_t)n, (off_t)off);
     while (r < 0 && errno == EINTR);
     if (r != (ssize_t)n)
-        return tfc_status_set(st, TFC_UNKNOWN, "read %s at %llu: %s", path,
-                              (unsigned long long)off, r < 0 ? strerror(errno) : "short read");
+        return tfc_status_set(st, TFC_UNKNOWN, "read %s at %llu: %s", path, (unsigned long long)off,
+                              r < 0 ? strerror(errno) : "short read");
     *crc = tfc_crc32c(buf, (size_t)n);
     return TFC_OK;
 }
@@ -76,8 +76,10 @@ char *tfc_record_index_default_path(const char *data_path) {
 
 void tfc_record_index_free(tfc_record_index *idx) {
     if (!idx) return;
-    if (idx->owned) tfc_free(idx->owned);
-    else tfc_free(idx->offsets);
+    if (idx->owned)
+        tfc_free(idx->owned);
+    else
+        tfc_free(idx->offsets);
     tfc_free(idx->data_path);
     tfc_free(idx);
 }
@@ -263,8 +265,10 @@ tfc_code tfc_record_index_load(const char *data_path, const char *index_path,
         goto done;
     }
 done:
-    if (c == TFC_OK) *out = idx;
-    else tfc_record_index_free(idx);
+    if (c == TFC_OK)
+        *out = idx;
+    else
+        tfc_record_index_free(idx);
     tfc_free(b);
     tfc_free(def);
     return c;
@@ -289,7 +293,8 @@ static bool count_from_index(const char *path, tfc_compression want, int64_t *co
     uint64_t n = tfc_get_u64le(h + 48);
     tfc_compression comp = (tfc_compression)tfc_get_u32le(h + 8);
     fingerprint fp;
-    if (n > ((uint64_t)sb.st_size - HEAD_BYTES) / 8 || (uint64_t)sb.st_size != HEAD_BYTES + 8 * n + 4 ||
+    if (n > ((uint64_t)sb.st_size - HEAD_BYTES) / 8 ||
+        (uint64_t)sb.st_size != HEAD_BYTES + 8 * n + 4 ||
         (want != TFC_COMPRESSION_AUTO && want != comp) ||
         take_fingerprint(path, &fp, NULL) != TFC_OK || !head_matches(h, &fp))
         return false;
@@ -300,8 +305,7 @@ static bool count_from_index(const char *path, tfc_compression want, int64_t *co
 tfc_code tfc_record_index_open(const char *data_path, tfc_compression compression, bool write,
                                tfc_record_index **out, tfc_status *st) {
     tfc_code c = tfc_record_index_load(data_path, NULL, out, st);
-    if (c == TFC_OK &&
-        (compression == TFC_COMPRESSION_AUTO || compression == (*out)->comp))
+    if (c == TFC_OK && (compression == TFC_COMPRESSION_AUTO || compression == (*out)->comp))
         return TFC_OK;
     tfc_record_index_free(*out);
     *out = NULL;

@@ -20,7 +20,7 @@ typedef struct tfc__instream {
     tfc_compression comp;
     /* inflate state */
     z_stream zs;
-    bool z_live;      /* inflateInit done */
+    bool z_live;       /* inflateInit done */
     bool z_member_end; /* a member/stream ended; more may follow */
     uint8_t *zin;
     size_t zin_cap;

@@ -52,8 +52,8 @@ tfc_code tfc_record_reader_open(const char *path, const tfc_record_reader_opts *
     struct stat sb;
     if (fstat(fd, &sb) != 0 || S_ISDIR(sb.st_mode)) {
         close(fd);
-        return tfc_status_set(st, TFC_FAILED_PRECONDITION, "%s: is a directory, not a TFRecord file",
-                              path);
+        return tfc_status_set(st, TFC_FAILED_PRECONDITION,
+                              "%s: is a directory, not a TFRecord file", path);
     }
     tfc_record_reader *r;
     if (reader_new(path, opts, &r, st) != TFC_OK) {
@@ -72,8 +72,8 @@ tfc_code tfc_record_reader_open(const char *path, const tfc_record_reader_opts *
 }
 
 tfc_code tfc_record_reader_open_memory(const void *data, size_t n, const char *name,
-                                       const tfc_record_reader_opts *opts,
-                                       tfc_record_reader **out, tfc_status *st) {
+                                       const tfc_record_reader_opts *opts, tfc_record_reader **out,
+                                       tfc_status *st) {
     *out = NULL;
     tfc_record_reader *r;
     tfc_code c = reader_new(name ? name : "<memory>", opts, &r, st);

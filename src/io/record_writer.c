@@ -38,7 +38,8 @@ tfc_code tfc_record_writer_open(const char *path, const tfc_record_writer_opts *
         w->zs.zalloc = tfc__zalloc, w->zs.zfree = tfc__zfree;
         int level = o.compression_level ? o.compression_level : Z_DEFAULT_COMPRESSION;
         int bits = w->comp == TFC_COMPRESSION_GZIP ? 15 + 16 : 15;
-        if (!w->zout || deflateInit2(&w->zs, level, Z_DEFLATED, bits, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
+        if (!w->zout ||
+            deflateInit2(&w->zs, level, Z_DEFLATED, bits, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
             tfc_record_writer_abort(w);
             return tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "%s: cannot start deflate", path);
         }
@@ -48,7 +49,8 @@ tfc_code tfc_record_writer_open(const char *path, const tfc_record_writer_opts *
     return TFC_OK;
 }
 
-static tfc_code z_push(tfc_record_writer *w, const void *data, size_t n, int flush, tfc_status *st) {
+static tfc_code z_push(tfc_record_writer *w, const void *data, size_t n, int flush,
+                       tfc_status *st) {
     const uint8_t *p = data;
     for (;;) {
         size_t chunk = n > (1u << 30) ? (1u << 30) : n;

@@ -57,7 +57,10 @@ static void test_crc32c_vectors(void **state) {
     uint8_t zeros[32] = {0};
     assert_int_equal(tfc_crc32c(zeros, 32), 0x8a9136aau); /* RFC 3720 */
     assert_int_equal(tfc_crc32c_extend_portable(0, zeros, 32), 0x8a9136aau);
-    assert_int_equal(tfc_crc32c_mask(tfc_crc32c("\x1a\x11" "CRC test, one two", 19)), 0x5794d08au);
+    assert_int_equal(tfc_crc32c_mask(tfc_crc32c("\x1a\x11"
+                                                "CRC test, one two",
+                                                19)),
+                     0x5794d08au);
     assert_int_equal(tfc_crc32c_unmask(tfc_crc32c_mask(0x12345678u)), 0x12345678u);
     /* The quick_brown_fox header: masked crc of 13 00 00 00 00 00 00 00 is 0x1b32910c. */
     uint8_t len8[8] = {0x13};
@@ -75,14 +78,15 @@ static void test_crc32c_impls_agree(void **state) {
     uint8_t *buf = malloc(max + 16);
     uint32_t x = 12345;
     for (size_t i = 0; i < max + 16; i++) x = x * 1103515245 + 12345, buf[i] = (uint8_t)(x >> 16);
-    static const size_t lens[] = {0,    1,    7,    8,    9,    255,  767,  768,   769,  1000,
+    static const size_t lens[] = {0,    1,    7,    8,    9,     255,   767,   768,   769,   1000,
                                   3071, 3072, 3073, 4096, 12287, 12288, 12289, 20000, 24576, 25353};
     for (size_t a = 0; a < 8; a++) {
         for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
             size_t n = lens[k];
             uint32_t hw = tfc_crc32c(buf + a, n), sw = tfc_crc32c_extend_portable(0, buf + a, n);
             assert_int_equal(hw, sw);
-            uint32_t split = tfc_crc32c_extend(tfc_crc32c(buf + a, n / 3), buf + a + n / 3, n - n / 3);
+            uint32_t split =
+                tfc_crc32c_extend(tfc_crc32c(buf + a, n / 3), buf + a + n / 3, n - n / 3);
             assert_int_equal(split, hw);
         }
     }

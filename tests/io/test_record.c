@@ -96,9 +96,9 @@ static void test_quick_brown_fox_bytes(void **state) {
     assert_int_equal(m, n);
     assert_memory_equal(got, want, n); /* byte for byte what TensorFlow wrote */
     recs rs;
-    assert_int_equal(read_all(tu_testdata("tfrecord/quick_brown_fox.tfrecord"),
-                              TFC_COMPRESSION_AUTO, &rs, &st),
-                     TFC_OUT_OF_RANGE);
+    assert_int_equal(
+        read_all(tu_testdata("tfrecord/quick_brown_fox.tfrecord"), TFC_COMPRESSION_AUTO, &rs, &st),
+        TFC_OUT_OF_RANGE);
     assert_string_equal(st.msg, "eof");
     assert_int_equal(rs.n, 1);
     assert_memory_equal(rs.data[0], "The Quick Brown Fox", 19);
@@ -161,12 +161,12 @@ static void test_penguin_gzip_equals_zlib(void **state) {
     (void)state;
     recs a, b;
     tfc_status st;
-    assert_int_equal(read_all(tu_testdata("tfrecord/penguin_eval.tfrecord.gz"), TFC_COMPRESSION_GZIP,
-                              &a, &st),
-                     TFC_OUT_OF_RANGE);
-    assert_int_equal(read_all(tu_testdata("tfrecord/penguin_eval.tfrecord.zlib"),
-                              TFC_COMPRESSION_ZLIB, &b, &st),
-                     TFC_OUT_OF_RANGE);
+    assert_int_equal(
+        read_all(tu_testdata("tfrecord/penguin_eval.tfrecord.gz"), TFC_COMPRESSION_GZIP, &a, &st),
+        TFC_OUT_OF_RANGE);
+    assert_int_equal(
+        read_all(tu_testdata("tfrecord/penguin_eval.tfrecord.zlib"), TFC_COMPRESSION_ZLIB, &b, &st),
+        TFC_OUT_OF_RANGE);
     assert_int_equal(a.n, 100);
     assert_int_equal(b.n, 100);
     for (int i = 0; i < 100; i++) {
@@ -196,7 +196,10 @@ static void test_event_file_header(void **state) {
     TU_OK(tfc_record_reader_next(r, &b, &st));
     assert_int_equal(b.size, 24);
     assert_int_equal(b.data[0], 0x09);
-    assert_memory_equal(b.data + 9, "\x1a\x0d" "brain.Event:2", 15);
+    assert_memory_equal(b.data + 9,
+                        "\x1a\x0d"
+                        "brain.Event:2",
+                        15);
     TU_OK(tfc_record_reader_next(r, &b, &st));
     assert_non_null(memmem(b.data, b.size, "hello", 5));
     assert_non_null(memmem(b.data, b.size, "scalars", 7));
@@ -205,7 +208,8 @@ static void test_event_file_header(void **state) {
     free(f);
 }
 
-/* The facts testdata/README.md gives for the event files, decoded with the project's event.proto. */
+/* The facts testdata/README.md gives for the event files, decoded with the project's event.proto.
+ */
 static void test_event_files_facts(void **state) {
     (void)state;
     tfc_record_reader *r;
@@ -279,9 +283,9 @@ static void test_not_gzip_hint(void **state) {
     assert_non_null(strstr(st.msg, "penguin_eval.tfrecord.gz"));
     assert_non_null(strstr(st.msg, "GZIP"));
     /* And a plain file read as GZIP fails cleanly too. */
-    assert_int_equal(read_all(tu_testdata("tfrecord/wmt14_examples.tfrecord"), TFC_COMPRESSION_GZIP,
-                              &rs, &st),
-                     TFC_DATA_LOSS);
+    assert_int_equal(
+        read_all(tu_testdata("tfrecord/wmt14_examples.tfrecord"), TFC_COMPRESSION_GZIP, &rs, &st),
+        TFC_DATA_LOSS);
     assert_int_equal(rs.n, 0);
     assert_non_null(strstr(st.msg, "wmt14_examples.tfrecord"));
 }
