@@ -4,29 +4,7 @@
 set -uo pipefail
 TFC=$1
 DATA=${TFC_TESTDATA:-$(dirname "$0")/../../../shared/testdata}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-
-check() { # name, expected status, command...
-  local name=$1 want=$2
-  shift 2
-  "$@" >"$T/out" 2>"$T/err"
-  local got=$?
-  if [ "$got" -eq "$want" ]; then pass=$((pass + 1)); else
-    fail=$((fail + 1)); echo "FAIL $name: exit $got, expected $want"; cat "$T/err"
-  fi
-}
-expect_out() { # name, expected stdout (exact)
-  if [ "$(cat "$T/out")" == "$2" ]; then pass=$((pass + 1)); else
-    fail=$((fail + 1)); echo "FAIL $1: got '$(head -c 400 "$T/out")', expected '$2'"
-  fi
-}
-expect_err() { # name, substring of stderr
-  if grep -qF -- "$2" "$T/err"; then pass=$((pass + 1)); else
-    fail=$((fail + 1)); echo "FAIL $1: stderr lacks '$2': $(head -c 400 "$T/err")"
-  fi
-}
+source "$(dirname "$0")/lib.sh"
 
 # count
 check count_fox 0 "$TFC" record count "$DATA/tfrecord/quick_brown_fox.tfrecord"
@@ -112,5 +90,4 @@ for sub in count verify index cat convert; do
 done
 check help_top 0 "$TFC" --help
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

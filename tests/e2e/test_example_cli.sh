@@ -6,34 +6,8 @@ TFC=$1
 DATA=${TFC_TESTDATA:-$(dirname "$0")/../../../shared/testdata}
 PENGUIN=$DATA/tfrecord/penguin_eval.tfrecord.gz
 WMT=$DATA/tfrecord/wmt14_examples.tfrecord
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
+source "$(dirname "$0")/lib.sh"
 
-check() { # name, expected status, command...
-  local name=$1 want=$2
-  shift 2
-  "$@" >"$T/out" 2>"$T/err"
-  local got=$?
-  if [ "$got" -eq "$want" ]; then pass=$((pass + 1)); else
-    fail=$((fail + 1)); echo "FAIL $name: exit $got, expected $want"; head -c 600 "$T/err"
-  fi
-}
-expect_out() { # name, expected stdout (exact, trailing newlines aside)
-  if [ "$(cat "$T/out")" == "$2" ]; then pass=$((pass + 1)); else
-    fail=$((fail + 1)); echo "FAIL $1: got '$(head -c 600 "$T/out")', expected '$2'"
-  fi
-}
-expect_out_has() { # name, substring of stdout
-  if grep -qF -- "$2" "$T/out"; then pass=$((pass + 1)); else
-    fail=$((fail + 1)); echo "FAIL $1: stdout lacks '$2': $(head -c 400 "$T/out")"
-  fi
-}
-expect_err() { # name, substring of stderr
-  if grep -qF -- "$2" "$T/err"; then pass=$((pass + 1)); else
-    fail=$((fail + 1)); echo "FAIL $1: stderr lacks '$2': $(head -c 400 "$T/err")"
-  fi
-}
 expect_same() { # name, file a, file b
   if cmp -s "$2" "$3"; then pass=$((pass + 1)); else
     fail=$((fail + 1)); echo "FAIL $1: $2 and $3 differ"; diff "$2" "$3" | head -10
@@ -184,5 +158,4 @@ expect_err from_json_broken "$T/broken.jsonl:1: invalid JSON at byte"
 check from_json_missing 1 "$TFC" example from-json "$T/none.jsonl" "$T/none.tfrecord"
 expect_err from_json_missing "$T/none.jsonl: cannot open"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

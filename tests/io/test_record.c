@@ -445,17 +445,24 @@ static tfc_code read_checked(const uint8_t *buf, size_t n, tfc_compression comp,
     return c;
 }
 
+/* Writes the four small records used by the damage tests in compression comp; returns the
+ * file's bytes (free with free()) and the records as read back. */
+static const size_t damage_lens[] = {5, 0, 40, 3};
+static uint8_t *damage_file(int comp, const char *name, recs *orig, size_t *n) {
+    const char *p = tu_tmp(name);
+    write_records(p, (tfc_compression)comp, 4, damage_lens);
+    tfc_status st;
+    assert_int_equal(read_all(p, (tfc_compression)comp, orig, &st), TFC_OUT_OF_RANGE);
+    return tu_read_file(p, n);
+}
+
 static void test_every_byte_flip(void **state) {
     (void)state;
-    static const size_t lens[] = {5, 0, 40, 3};
     for (int comp = TFC_COMPRESSION_NONE; comp <= TFC_COMPRESSION_GZIP; comp++) {
-        const char *p = tu_tmp("flip.tfrecord");
-        write_records(p, (tfc_compression)comp, 4, lens);
         recs orig;
         tfc_status st;
-        assert_int_equal(read_all(p, (tfc_compression)comp, &orig, &st), TFC_OUT_OF_RANGE);
         size_t n;
-        uint8_t *f = tu_read_file(p, &n);
+        uint8_t *f = damage_file(comp, "flip.tfrecord", &orig, &n);
         static const uint8_t masks[] = {0x01, 0x80, 0xff, 0x10};
         int detected = 0, harmless = 0;
         for (size_t i = 0; i < n; i++) {
@@ -484,15 +491,11 @@ static void test_every_byte_flip(void **state) {
 
 static void test_every_truncation(void **state) {
     (void)state;
-    static const size_t lens[] = {5, 0, 40, 3};
     for (int comp = TFC_COMPRESSION_NONE; comp <= TFC_COMPRESSION_GZIP; comp++) {
-        const char *p = tu_tmp("trunc.tfrecord");
-        write_records(p, (tfc_compression)comp, 4, lens);
         recs orig;
         tfc_status st;
-        assert_int_equal(read_all(p, (tfc_compression)comp, &orig, &st), TFC_OUT_OF_RANGE);
         size_t n;
-        uint8_t *f = tu_read_file(p, &n);
+        uint8_t *f = damage_file(comp, "trunc.tfrecord", &orig, &n);
         for (size_t cut = 0; cut < n; cut++) {
             int got;
             tfc_code c = read_checked(f, cut, (tfc_compression)comp, &orig, &got, &st);
@@ -500,7 +503,7 @@ static void test_every_truncation(void **state) {
                 /* Clean end exactly at record boundaries; otherwise "truncated record at B". */
                 size_t b = 0;
                 int k = 0;
-                while (k < 4 && b + lens[k] + 16 <= cut) b += lens[k++] + 16;
+                while (k < 4 && b + damage_lens[k] + 16 <= cut) b += damage_lens[k++] + 16;
                 assert_int_equal(got, k);
                 if (b == cut) {
                     assert_int_equal(c, TFC_OUT_OF_RANGE);
