@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ static bool parse_i64(const char *s, size_t n, int64_t *out) {
     int64_t v = 0;
     for (size_t i = 0; i < n; i++) {
         if (s[i] < '0' || s[i] > '9') return false;
+        if (v > (INT64_MAX - (s[i] - '0')) / 10) return false;
         v = v * 10 + (s[i] - '0');
     }
     *out = v;

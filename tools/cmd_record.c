@@ -160,9 +160,12 @@ static int cmd_index(args *a) {
     for (int i = 0; i < a->nfiles; i++) {
         tfc_status st = {0};
         tfc_record_index *idx;
-        if (tfc_record_index_build(a->files[i], a->comp, &idx, &st) != TFC_OK ||
-            tfc_record_index_write(idx, NULL, &st) != TFC_OK) {
-            if (st.code == TFC_OK) tfc_record_index_free(idx);
+        if (tfc_record_index_build(a->files[i], a->comp, &idx, &st) != TFC_OK) {
+            rc = cli_fail(&st);
+            continue;
+        }
+        if (tfc_record_index_write(idx, NULL, &st) != TFC_OK) {
+            tfc_record_index_free(idx);
             rc = cli_fail(&st);
             continue;
         }

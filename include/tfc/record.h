@@ -128,23 +128,27 @@ void tfc_record_reader_free(tfc_record_reader *r); /* accepts NULL */
 /* ---- Counting and the index ----
  * The index is a sidecar file (default: DATA_PATH + ".tfcidx"), laid out as
  *
- *   | offset | size | field                                                          |
- *   |--------|------|----------------------------------------------------------------|
- *   | 0      | 8    | magic "TFCIDX01"                                               |
- *   | 8      | 4    | uint32 compression (tfc_compression of the data file)          |
- *   | 12     | 4    | uint32 masked CRC-32C of bytes 0..55 with this field as zero    |
- *   | 16     | 8    | uint64 data file size in bytes                                 |
- *   | 24     | 8    | int64 data file mtime in nanoseconds                           |
- *   | 32     | 4    | uint32 CRC-32C of the data file's first min(size, 64 KiB) bytes |
- *   | 36     | 4    | uint32 CRC-32C of the data file's last min(size, 64 KiB) bytes  |
- *   | 40     | 8    | uint64 uncompressed stream size                                |
- *   | 48     | 8    | uint64 N, the number of records                                |
- *   | 56     | 8*N  | uint64 offset of each record in the uncompressed stream         |
- *   | 56+8N  | 4    | uint32 masked CRC-32C of all the bytes before it               |
+ *   | offset | size | field                                                           |
+ *   |--------|------|-----------------------------------------------------------------|
+ *   | 0      | 8    | magic "TFCIDX02"                                                |
+ *   | 8      | 4    | uint32 compression (tfc_compression of the data file)           |
+ *   | 12     | 4    | uint32 masked CRC-32C of bytes 0..71 with this field as zero     |
+ *   | 16     | 8    | uint64 data file size in bytes                                  |
+ *   | 24     | 8    | int64 data file mtime in nanoseconds                            |
+ *   | 32     | 4    | uint32 CRC-32C of the data file's first min(size, 64 KiB) bytes  |
+ *   | 36     | 4    | uint32 CRC-32C of the data file's last min(size, 64 KiB) bytes   |
+ *   | 40     | 8    | uint64 uncompressed stream size                                 |
+ *   | 48     | 8    | uint64 N, the number of records                                 |
+ *   | 56     | 8    | uint64 data file inode number                                   |
+ *   | 64     | 8    | int64 data file ctime in nanoseconds                            |
+ *   | 72     | 8*N  | uint64 offset of each record in the uncompressed stream          |
+ *   | 72+8N  | 4    | uint32 masked CRC-32C of all the bytes before it                |
  *
- * all little-endian. The header checksum lets a count be answered from the first 56 bytes alone.
- * The index is trusted only while the data file's size, mtime and head/tail checksums match;
- * otherwise it is stale and rebuilt. Record i's framed size is
+ * all little-endian. The header checksum lets a count be answered from the first 72 bytes alone.
+ * The index is trusted only while the data file's size, mtime, inode, ctime and head/tail checksums
+ * all match; otherwise it is stale and rebuilt. Any write to the data file moves its ctime (even
+ * one that restores the mtime), and a copy is a new inode, so a copied data file is re-indexed
+ * rather than trusted. Only regular files are indexed (FAILED_PRECONDITION for pipes). Record i's framed size is
  * offset[i+1] - offset[i] (the stream size for the last). */
 typedef struct tfc_record_index tfc_record_index;
 

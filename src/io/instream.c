@@ -1,9 +1,10 @@
-/* The byte source under the TFRecord reader: a file or memory buffer, inflated for GZIP/ZLIB.
- * Unlike TensorFlow's ZlibInputStream it continues across concatenated gzip members
- * (tensorflow#45137) and reports a stream cut short instead of treating it as a clean end. */
+/* The byte source under the TFRecord reader: a file, pipe or memory buffer, inflated for
+ * GZIP/ZLIB. Unlike TensorFlow's ZlibInputStream it continues across concatenated gzip members
+ * (tensorflow#45137) and tells a stream cut short from a clean end. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "io/record_int.h"
@@ -20,16 +21,26 @@ void tfc__zfree(void *opaque, void *p) {
     tfc_free(p);
 }
 
+static const char *zname(const tfc__instream *s) {
+    return s->comp == TFC_COMPRESSION_GZIP ? "gzip" : "zlib";
+}
+
 static tfc_code raw_read(tfc__instream *s, uint8_t *dst, size_t n, size_t *got, tfc_status *st) {
+    size_t done = 0;
     if (s->fd < 0) {
-        uint64_t left = s->raw_size - s->raw_pos;
-        size_t k = n < left ? n : (size_t)left;
-        memcpy(dst, s->mem + s->raw_pos, k);
-        s->raw_pos += k;
-        *got = k;
+        uint64_t left = s->raw_pos < s->raw_size ? s->raw_size - s->raw_pos : 0;
+        done = n < left ? n : (size_t)left;
+        if (done) memcpy(dst, s->mem + s->raw_pos, done);
+        s->raw_pos += done;
+        *got = done;
         return TFC_OK;
     }
-    size_t done = 0;
+    if (s->prefix_pos < s->prefix_len) {
+        size_t k = s->prefix_len - s->prefix_pos;
+        done = n < k ? n : k;
+        memcpy(dst, s->prefix + s->prefix_pos, done);
+        s->prefix_pos += done;
+    }
     while (done < n) {
         ssize_t r = read(s->fd, dst + done, n - done);
         if (r < 0 && errno == EINTR) continue;
@@ -48,24 +59,66 @@ static int window_bits(tfc_compression c) {
     return c == TFC_COMPRESSION_GZIP ? 15 + 16 : 15;
 }
 
+/* Whether head (the first n raw bytes) inflates as comp into a valid record header, an empty
+ * stream, or too little to tell — anything but a deflate error or a bad header. */
+static bool inflates_as(const uint8_t *head, size_t n, tfc_compression comp) {
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    z.zalloc = tfc__zalloc, z.zfree = tfc__zfree;
+    if (inflateInit2(&z, window_bits(comp)) != Z_OK) return false;
+    uint8_t out[12];
+    z.next_in = (Bytef *)head, z.avail_in = (uInt)n;
+    z.next_out = out, z.avail_out = sizeof out;
+    int zr;
+    do zr = inflate(&z, Z_NO_FLUSH);
+    while (zr == Z_OK && z.avail_out > 0 && z.avail_in > 0);
+    size_t got = sizeof out - z.avail_out;
+    inflateEnd(&z);
+    if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) return false;
+    if (got < 12) return !(zr == Z_STREAM_END && got > 0);
+    return tfc_compression_detect(out, 12) == TFC_COMPRESSION_NONE;
+}
+
+static tfc_compression detect(const uint8_t *head, size_t n) {
+    tfc_compression c = tfc_compression_detect(head, n);
+    if ((c == TFC_COMPRESSION_GZIP || c == TFC_COMPRESSION_ZLIB) && !inflates_as(head, n, c))
+        return TFC_COMPRESSION_NONE; /* reading will say what is wrong with it */
+    return c == TFC_COMPRESSION_AUTO ? TFC_COMPRESSION_NONE : c;
+}
+
 tfc_code tfc__instream_open(tfc__instream *s, const char *name, int fd, const uint8_t *mem,
                             uint64_t size, tfc_compression comp, tfc_status *st) {
     memset(s, 0, sizeof *s);
-    s->name = name, s->fd = fd, s->mem = mem, s->raw_size = size;
+    s->name = name, s->fd = fd, s->mem = mem, s->raw_size = size, s->seekable = true;
+    if ((unsigned)comp > TFC_COMPRESSION_GZIP)
+        return tfc_status_set(st, TFC_INVALID_ARGUMENT, "%s: unknown compression value %d", name,
+                              (int)comp);
+    if (fd >= 0) {
+        struct stat sb;
+        if (fstat(fd, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+            s->seekable = false;
+            s->raw_size = UINT64_MAX;
+        }
+    }
     if (comp == TFC_COMPRESSION_AUTO) {
-        uint8_t head[12];
+        const uint8_t *head = s->prefix;
         size_t got = 0;
-        if (fd >= 0) {
+        if (fd < 0) {
+            head = mem, got = size < TFC__PREFIX ? (size_t)size : TFC__PREFIX;
+        } else if (s->seekable) {
             ssize_t r;
-            do r = pread(fd, head, sizeof head, 0);
+            do r = pread(fd, s->prefix, TFC__PREFIX, 0);
             while (r < 0 && errno == EINTR);
             got = r > 0 ? (size_t)r : 0;
         } else {
-            got = size < sizeof head ? (size_t)size : sizeof head;
-            memcpy(head, mem, got);
+            /* A pipe cannot be re-read: keep what detection reads and hand it out first. */
+            size_t k;
+            tfc_code c = raw_read(s, s->prefix, TFC__PREFIX, &k, st);
+            if (c != TFC_OK) return c;
+            s->prefix_len = got = k;
+            s->raw_pos = 0;
         }
-        comp = tfc_compression_detect(head, got);
-        if (comp == TFC_COMPRESSION_AUTO) comp = TFC_COMPRESSION_NONE; /* reading reports why */
+        comp = detect(head, got);
     }
     s->comp = comp;
     if (comp == TFC_COMPRESSION_NONE) return TFC_OK;
@@ -76,7 +129,7 @@ tfc_code tfc__instream_open(tfc__instream *s, const char *name, int fd, const ui
     }
     s->zs.zalloc = tfc__zalloc, s->zs.zfree = tfc__zfree;
     if (inflateInit2(&s->zs, window_bits(comp)) != Z_OK)
-        return tfc_status_set(st, TFC_INTERNAL, "%s: inflateInit2 failed", name);
+        return tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "%s: inflateInit2 failed", name);
     s->z_live = true;
     return TFC_OK;
 }
@@ -86,75 +139,71 @@ static uint64_t z_raw_off(const tfc__instream *s) {
     return s->raw_pos - s->zs.avail_in;
 }
 
+/* Gives inflate more input, keeping what it has not consumed yet. */
 static tfc_code z_refill(tfc__instream *s, tfc_status *st) {
-    if (s->fd < 0) { /* hand inflate the rest of the buffer, keeping what it has not consumed */
+    if (s->fd < 0) { /* hand inflate the rest of the buffer */
         uint64_t start = s->raw_pos - s->zs.avail_in, left = s->raw_size - start;
         s->zs.next_in = (Bytef *)(s->mem + start);
         s->zs.avail_in = left > (1u << 30) ? (1u << 30) : (uInt)left;
         s->raw_pos = start + s->zs.avail_in;
         return TFC_OK;
     }
-    size_t got;
-    tfc_code c = raw_read(s, s->zin, s->zin_cap, &got, st);
+    size_t keep = s->zs.avail_in, got;
+    if (keep) memmove(s->zin, s->zs.next_in, keep);
+    tfc_code c = raw_read(s, s->zin + keep, s->zin_cap - keep, &got, st);
     s->zs.next_in = s->zin;
-    s->zs.avail_in = (uInt)got;
+    s->zs.avail_in = (uInt)(keep + got);
     return c;
 }
 
-/* Called after a member ended: continue if another member or stream follows. Returns false at a
- * clean end of the data. */
-static tfc_code z_next_member(tfc__instream *s, bool *more, tfc_status *st) {
+/* After a member or stream ended: continues if another one follows; a tail of zero bytes is a
+ * clean end (gzip(1) accepts such padding). *more = false at the end of the data. */
+static tfc_code z_next_member(tfc__instream *s, uint64_t out_at, bool *more, tfc_status *st) {
     *more = false;
-    if (s->zs.avail_in < 2 && s->fd < 0) {
-        tfc_code c = z_refill(s, st);
-        if (c != TFC_OK) return c;
-    } else if (s->zs.avail_in < 2) {
-        /* Keep a possible first byte, then top up. */
-        uint8_t keep = s->zs.avail_in ? s->zs.next_in[0] : 0;
-        size_t had = s->zs.avail_in, got;
-        s->zin[0] = keep;
-        tfc_code c = raw_read(s, s->zin + had, s->zin_cap - had, &got, st);
-        if (c != TFC_OK) return c;
-        s->zs.next_in = s->zin;
-        s->zs.avail_in = (uInt)(had + got);
-    }
+    tfc_code c;
+    if (s->zs.avail_in < 2 && (c = z_refill(s, st)) != TFC_OK) return c;
     if (s->zs.avail_in == 0) return TFC_OK;
     const uint8_t *p = s->zs.next_in;
-    bool gzip_next = s->zs.avail_in >= 2 && p[0] == 0x1f && p[1] == 0x8b;
-    bool zlib_next = s->zs.avail_in >= 2 && s->comp == TFC_COMPRESSION_ZLIB &&
-                     tfc_compression_detect(p, 2) == TFC_COMPRESSION_ZLIB;
-    if ((s->comp == TFC_COMPRESSION_GZIP && gzip_next) || zlib_next) {
+    bool next = s->zs.avail_in >= 2 && (s->comp == TFC_COMPRESSION_GZIP
+                                            ? p[0] == 0x1f && p[1] == 0x8b
+                                            : tfc_compression_detect(p, 2) == TFC_COMPRESSION_ZLIB);
+    if (next) {
         inflateReset(&s->zs);
         *more = true;
         return TFC_OK;
     }
-    return tfc_status_set(st, TFC_DATA_LOSS,
-                          "%s: unexpected bytes after the end of the %s stream at compressed "
-                          "offset %llu (uncompressed offset %llu)",
-                          s->name, s->comp == TFC_COMPRESSION_GZIP ? "gzip" : "zlib",
-                          (unsigned long long)z_raw_off(s), (unsigned long long)s->out_pos);
+    for (;;) { /* zero padding up to the end, or garbage */
+        for (uInt i = 0; i < s->zs.avail_in; i++) {
+            if (s->zs.next_in[i] == 0) continue;
+            s->zs.next_in += i, s->zs.avail_in -= i;
+            return tfc_status_set(st, TFC_DATA_LOSS,
+                                  "%s: unexpected bytes after the end of the %s stream at "
+                                  "compressed offset %llu (uncompressed offset %llu)",
+                                  s->name, zname(s), (unsigned long long)z_raw_off(s),
+                                  (unsigned long long)out_at);
+        }
+        s->zs.next_in += s->zs.avail_in, s->zs.avail_in = 0;
+        if ((c = z_refill(s, st)) != TFC_OK) return c;
+        if (s->zs.avail_in == 0) return TFC_OK;
+    }
 }
 
 /* Inflates up to n bytes; on damage returns the error with *got = bytes produced before it. */
 static tfc_code z_read(tfc__instream *s, uint8_t *dst, size_t n, size_t *got, tfc_status *st) {
     size_t done = 0;
     tfc_code c = TFC_OK;
+    s->truncated = false;
     while (done < n) {
         if (s->z_member_end) {
             bool more;
-            if ((c = z_next_member(s, &more, st)) != TFC_OK) break;
+            if ((c = z_next_member(s, s->out_pos + done, &more, st)) != TFC_OK) break;
             if (!more) break;
             s->z_member_end = false;
         }
         if (s->zs.avail_in == 0) {
             if ((c = z_refill(s, st)) != TFC_OK) break;
             if (s->zs.avail_in == 0) {
-                c = tfc_status_set(st, TFC_DATA_LOSS,
-                                   "%s: truncated %s stream: the file ends at compressed offset "
-                                   "%llu (uncompressed offset %llu) before the stream's end",
-                                   s->name, s->comp == TFC_COMPRESSION_GZIP ? "gzip" : "zlib",
-                                   (unsigned long long)s->raw_pos,
-                                   (unsigned long long)(s->out_pos + done));
+                s->truncated = true; /* so far: a file being written may grow */
                 break;
             }
         }
@@ -170,15 +219,15 @@ static tfc_code z_read(tfc__instream *s, uint8_t *dst, size_t n, size_t *got, tf
             c = tfc_status_set(st, TFC_DATA_LOSS,
                                "%s: corrupted %s data near compressed offset %llu "
                                "(uncompressed offset %llu): %s",
-                               s->name, s->comp == TFC_COMPRESSION_GZIP ? "gzip" : "zlib",
-                               (unsigned long long)z_raw_off(s), (unsigned long long)s->out_pos,
+                               s->name, zname(s), (unsigned long long)z_raw_off(s),
+                               (unsigned long long)(s->out_pos + done),
                                s->zs.msg ? s->zs.msg : "inflate failed");
             break;
         }
     }
     s->out_pos += done;
     *got = done;
-    return done == n ? TFC_OK : c;
+    return c;
 }
 
 tfc_code tfc__instream_read(tfc__instream *s, uint8_t *dst, size_t n, size_t *got, tfc_status *st) {
@@ -189,15 +238,17 @@ tfc_code tfc__instream_read(tfc__instream *s, uint8_t *dst, size_t n, size_t *go
         return s->err.code;
     }
     tfc_code c = z_read(s, dst, n, got, &s->err);
-    if (c != TFC_OK && *got == 0) {
+    if (c == TFC_OK) return TFC_OK;
+    if (*got == 0) {
         if (st) *st = s->err;
         return c;
     }
-    if (c == TFC_OK) tfc_status_clear(&s->err);
     return TFC_OK; /* bytes first; the error (kept in s->err) comes with the next call */
 }
 
 tfc_code tfc__instream_rewind(tfc__instream *s, uint64_t offset, tfc_status *st) {
+    if (!s->seekable)
+        return tfc_status_set(st, TFC_FAILED_PRECONDITION, "%s: cannot seek in a pipe", s->name);
     if (s->comp != TFC_COMPRESSION_NONE) {
         if (offset != 0)
             return tfc_status_set(st, TFC_INTERNAL, "%s: compressed streams rewind to 0 only",
@@ -205,6 +256,7 @@ tfc_code tfc__instream_rewind(tfc__instream *s, uint64_t offset, tfc_status *st)
         inflateReset(&s->zs);
         s->zs.avail_in = 0;
         s->z_member_end = false;
+        s->truncated = false;
         s->out_pos = 0;
         tfc_status_clear(&s->err);
     }
@@ -212,6 +264,7 @@ tfc_code tfc__instream_rewind(tfc__instream *s, uint64_t offset, tfc_status *st)
         return tfc_status_set(st, TFC_UNKNOWN, "seek %s to %llu: %s", s->name,
                               (unsigned long long)offset, strerror(errno));
     s->raw_pos = offset;
+    s->prefix_len = s->prefix_pos = 0;
     return TFC_OK;
 }
 

@@ -13,8 +13,8 @@
 #include "io/record_int.h"
 #include "tfc/gfile.h"
 
-#define MAGIC "TFCIDX01"
-#define HEAD_BYTES 56
+#define MAGIC "TFCIDX02"
+#define HEAD_BYTES 72
 #define PROBE (64 * 1024)
 
 struct tfc_record_index {
@@ -22,6 +22,8 @@ struct tfc_record_index {
     tfc_compression comp;
     uint64_t data_size;
     int64_t data_mtime_ns;
+    uint64_t data_ino;
+    int64_t data_ctime_ns;
     uint32_t head_crc, tail_crc;
     uint64_t stream_size;
     int64_t count;
@@ -33,6 +35,8 @@ struct tfc_record_index {
 typedef struct fingerprint {
     uint64_t size;
     int64_t mtime_ns;
+    uint64_t ino;     /* a file replaced by another (rename, copy) gets a new inode ... */
+    int64_t ctime_ns; /* ... and any write, even one that restores the mtime, moves the ctime */
     uint32_t head_crc, tail_crc;
 } fingerprint;
 
@@ -56,9 +60,14 @@ static tfc_code take_fingerprint(const char *path, fingerprint *fp, tfc_status *
     tfc_code c = TFC_OK;
     if (fstat(fd, &sb) != 0) {
         c = tfc_status_set(st, TFC_UNKNOWN, "stat %s: %s", path, strerror(errno));
+    } else if (!S_ISREG(sb.st_mode)) {
+        c = tfc_status_set(st, TFC_FAILED_PRECONDITION,
+                           "%s is not a regular file: only regular files can be indexed", path);
     } else {
         fp->size = (uint64_t)sb.st_size;
         fp->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+        fp->ctime_ns = (int64_t)sb.st_ctim.tv_sec * 1000000000 + sb.st_ctim.tv_nsec;
+        fp->ino = (uint64_t)sb.st_ino;
         uint64_t n = fp->size < PROBE ? fp->size : PROBE;
         c = crc_range(fd, path, 0, n, &fp->head_crc, st);
         if (c == TFC_OK) c = crc_range(fd, path, fp->size - n, n, &fp->tail_crc, st);
@@ -133,6 +142,7 @@ tfc_code tfc_record_index_build(const char *path, tfc_compression compression,
     }
     tfc_status_clear(st);
     idx->data_size = fp.size, idx->data_mtime_ns = fp.mtime_ns;
+    idx->data_ino = fp.ino, idx->data_ctime_ns = fp.ctime_ns;
     idx->head_crc = fp.head_crc, idx->tail_crc = fp.tail_crc;
     *out = idx;
     return TFC_OK;
@@ -148,6 +158,8 @@ static void put_head(const tfc_record_index *idx, uint8_t *h) {
     tfc_put_u32le(h + 36, idx->tail_crc);
     tfc_put_u64le(h + 40, idx->stream_size);
     tfc_put_u64le(h + 48, (uint64_t)idx->count);
+    tfc_put_u64le(h + 56, idx->data_ino);
+    tfc_put_u64le(h + 64, (uint64_t)idx->data_ctime_ns);
     tfc_put_u32le(h + 12, tfc_crc32c_mask(tfc_crc32c(h, HEAD_BYTES)));
 }
 
@@ -165,6 +177,7 @@ static bool head_matches(const uint8_t *h, const fingerprint *fp) {
     tfc_compression comp = (tfc_compression)tfc_get_u32le(h + 8);
     return fp->size == tfc_get_u64le(h + 16) && fp->mtime_ns == (int64_t)tfc_get_u64le(h + 24) &&
            fp->head_crc == tfc_get_u32le(h + 32) && fp->tail_crc == tfc_get_u32le(h + 36) &&
+           fp->ino == tfc_get_u64le(h + 56) && fp->ctime_ns == (int64_t)tfc_get_u64le(h + 64) &&
            (comp != TFC_COMPRESSION_NONE || tfc_get_u64le(h + 40) == fp->size);
 }
 
@@ -199,8 +212,14 @@ tfc_code tfc_record_index_write_dali(const tfc_record_index *idx, const char *da
     if (!text) return tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "%s: out of memory", dali_path);
     for (int64_t i = 0; i < idx->count; i++) {
         uint64_t end = i + 1 < idx->count ? idx->offsets[i + 1] : idx->stream_size;
-        n += (size_t)snprintf(text + n, cap - n, "%llu %llu\n", (unsigned long long)idx->offsets[i],
-                              (unsigned long long)(end - idx->offsets[i]));
+        int k = snprintf(text + n, cap - n, "%llu %llu\n", (unsigned long long)idx->offsets[i],
+                         (unsigned long long)(end - idx->offsets[i]));
+        if (k < 0 || (size_t)k >= cap - n) {
+            tfc_free(text);
+            return tfc_status_set(st, TFC_INTERNAL, "%s: DALI index line %lld does not fit",
+                                  dali_path, (long long)i);
+        }
+        n += (size_t)k;
     }
     tfc_code c = tfc_gfile_write_atomic(dali_path, text, n, st);
     tfc_free(text);
@@ -234,6 +253,8 @@ tfc_code tfc_record_index_load(const char *data_path, const char *index_path,
     idx->comp = (tfc_compression)tfc_get_u32le(b + 8);
     idx->data_size = tfc_get_u64le(b + 16);
     idx->data_mtime_ns = (int64_t)tfc_get_u64le(b + 24);
+    idx->data_ino = tfc_get_u64le(b + 56);
+    idx->data_ctime_ns = (int64_t)tfc_get_u64le(b + 64);
     idx->head_crc = tfc_get_u32le(b + 32), idx->tail_crc = tfc_get_u32le(b + 36);
     idx->stream_size = tfc_get_u64le(b + 40);
     idx->count = (int64_t)count;
@@ -410,8 +431,9 @@ tfc_code tfc_record_count(const char *path, const tfc_record_count_opts *opts, i
     tfc_record_reader_opts ro = {.compression = o.compression, .skip_payload_crc = true};
     tfc_code c = tfc_record_reader_open(path, &ro, &r, st);
     if (c != TFC_OK) return c;
-    tfc_compression comp = tfc_record_reader_compression(r);
-    if (comp == TFC_COMPRESSION_NONE) {
+    struct stat sb;
+    bool regular = stat(path, &sb) == 0 && S_ISREG(sb.st_mode); /* pipes are read through */
+    if (tfc_record_reader_compression(r) == TFC_COMPRESSION_NONE && regular) {
         tfc_record_reader_free(r);
         return count_headers(path, count, st);
     }

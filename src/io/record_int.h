@@ -9,33 +9,45 @@
 
 #include "tfc/record.h"
 
-/* A sequential byte source: raw bytes from a file descriptor or a memory buffer, inflated when
- * compressed (gzip members may follow one another; so may zlib streams). */
+/* A sequential byte source: raw bytes from a file descriptor (a regular file or a pipe) or a
+ * memory buffer, inflated when compressed (gzip members may follow one another; so may zlib
+ * streams; zero padding after the last member is accepted, as gzip(1) does). */
+#define TFC__PREFIX 4096
 typedef struct tfc__instream {
     const char *name; /* borrowed, for messages */
     int fd;           /* -1 for memory */
+    bool seekable;    /* a regular file or memory */
     const uint8_t *mem;
-    uint64_t raw_size; /* file or buffer size */
-    uint64_t raw_pos;  /* next raw byte to read */
+    uint64_t raw_size; /* file or buffer size; UINT64_MAX when unknown (pipes) */
+    uint64_t raw_pos;  /* raw bytes consumed from the source so far */
+    /* The first bytes of a pipe, read for detection and handed out before reading on. */
+    uint8_t prefix[TFC__PREFIX];
+    size_t prefix_len, prefix_pos;
     tfc_compression comp;
     /* inflate state */
     z_stream zs;
     bool z_live;       /* inflateInit done */
     bool z_member_end; /* a member/stream ended; more may follow */
+    bool truncated;    /* the raw data ended inside a compressed stream (so far: it may grow) */
     uint8_t *zin;
     size_t zin_cap;
     uint64_t out_pos; /* uncompressed bytes produced so far */
     tfc_status err;   /* a damaged stream's error, reported after the bytes before it */
 } tfc__instream;
 
-/* Opens the source over fd (owned by the stream from here on, closed by close) or memory, and
- * detects the compression when comp is AUTO. */
+/* Opens the source over fd (owned by the stream from here on, closed by close) or memory. When
+ * comp is AUTO the compression is detected from the first bytes: a valid TFRecord header means
+ * NONE; a gzip or zlib header is taken only if inflating the first bytes works and yields a valid
+ * record header (or an empty stream). INVALID_ARGUMENT for a compression value out of range. */
 tfc_code tfc__instream_open(tfc__instream *s, const char *name, int fd, const uint8_t *mem,
                             uint64_t size, tfc_compression comp, tfc_status *st);
-/* Reads up to n uncompressed bytes; *got < n only at the end of the data. DATA_LOSS for damaged
- * or truncated compressed data (the message gives the compressed and uncompressed offsets). */
+/* Reads up to n uncompressed bytes; *got < n only at the end of the data available now. When
+ * that end is inside a compressed stream, s->truncated is set (more bytes may come later, as with
+ * a file still being written). DATA_LOSS for damaged compressed data, after the bytes before the
+ * damage; the message gives the compressed and uncompressed offsets. */
 tfc_code tfc__instream_read(tfc__instream *s, uint8_t *dst, size_t n, size_t *got, tfc_status *st);
-/* Seeks raw (NONE) sources to offset; restarts compressed ones at the beginning (offset 0 only). */
+/* Seeks raw (NONE) sources to offset; restarts compressed ones at the beginning (offset 0 only).
+ * FAILED_PRECONDITION for pipes. */
 tfc_code tfc__instream_rewind(tfc__instream *s, uint64_t offset, tfc_status *st);
 void tfc__instream_close(tfc__instream *s);
 

@@ -21,6 +21,7 @@ struct tfc_record_reader {
     uint64_t buf_off; /* stream offset of buf[0] */
     bool eof;         /* the source has no more bytes */
     tfc_status err;   /* sticky error from the source (damaged compressed data) */
+    uint64_t bad_len; /* after a payload checksum failure: the bad record's framed size */
     tfc_record_reader_stats stats;
 };
 
@@ -113,7 +114,8 @@ static tfc_code ensure(tfc_record_reader *r, uint64_t need, size_t *avail, tfc_s
         }
         if (r->end == r->cap) {
             uint64_t want = (uint64_t)r->cap * 2;
-            if (r->src.comp == TFC_COMPRESSION_NONE && need > want &&
+            if (r->src.comp == TFC_COMPRESSION_NONE && r->src.seekable && need > want &&
+                r->src.raw_pos <= r->src.raw_size &&
                 need - r->end <= r->src.raw_size - r->src.raw_pos)
                 want = need; /* the bytes are there: take them in one step */
             if (want > SIZE_MAX / 2)
@@ -164,14 +166,32 @@ static bool fits(tfc_record_reader *r, uint64_t off, uint64_t len) {
     return false;
 }
 
+/* Rewords an error from the byte source (damaged compressed data) as TF does, around the record
+ * it hit: "corrupted record at OFFSET in FILE: <what zlib said>". */
+static tfc_code source_error(tfc_record_reader *r, uint64_t off, tfc_status *st) {
+    tfc_status inner = r->err;
+    return tfc_status_set(st, inner.code, "corrupted record at %llu in %s: %s",
+                          (unsigned long long)off, r->name, inner.msg);
+}
+
 /* Tries to frame one record at buf+pos. Returns OK with *out set, OUT_OF_RANGE at a clean end,
  * DATA_LOSS for a bad or cut record (nothing consumed). */
 static tfc_code frame(tfc_record_reader *r, tfc_bytes *out, tfc_status *st) {
     uint64_t off = r->buf_off + r->pos;
     size_t avail;
+    r->bad_len = 0;
     tfc_code c = ensure(r, 12, &avail, st);
+    if (c == TFC_DATA_LOSS) return source_error(r, off, st);
     if (c != TFC_OK) return c;
-    if (avail == 0) return tfc_status_set(st, TFC_OUT_OF_RANGE, "eof");
+    if (avail == 0) {
+        if (r->src.truncated)
+            return tfc_status_set(st, TFC_DATA_LOSS,
+                                  "truncated record at %llu in %s: the %s stream ends before its "
+                                  "end marker (the file is cut short, or still being written)",
+                                  (unsigned long long)off, r->name,
+                                  r->src.comp == TFC_COMPRESSION_GZIP ? "gzip" : "zlib");
+        return tfc_status_set(st, TFC_OUT_OF_RANGE, "eof");
+    }
     if (avail < 12)
         return tfc_status_set(st, TFC_DATA_LOSS, "truncated record at %llu in %s",
                               (unsigned long long)off, r->name);
@@ -192,7 +212,9 @@ static tfc_code frame(tfc_record_reader *r, tfc_bytes *out, tfc_status *st) {
                               "the file (%llu bytes)",
                               (unsigned long long)off, r->name, (unsigned long long)len,
                               (unsigned long long)r->src.raw_size);
-    if ((c = ensure(r, 16 + len, &avail, st)) != TFC_OK) return c;
+    c = ensure(r, 16 + len, &avail, st);
+    if (c == TFC_DATA_LOSS) return source_error(r, off, st);
+    if (c != TFC_OK) return c;
     if (avail < 16 + len)
         return tfc_status_set(st, TFC_DATA_LOSS, "truncated record at %llu in %s",
                               (unsigned long long)off, r->name);
@@ -200,11 +222,13 @@ static tfc_code frame(tfc_record_reader *r, tfc_bytes *out, tfc_status *st) {
     if (!r->opts.skip_payload_crc) {
         uint32_t want = tfc_crc32c_mask(tfc_crc32c(p, (size_t)len));
         uint32_t got = tfc_get_u32le(p + len);
-        if (want != got)
+        if (want != got) {
+            r->bad_len = 16 + len; /* the length itself was checked: the record's extent is known */
             return tfc_status_set(st, TFC_DATA_LOSS,
                                   "corrupted record at %llu in %s: payload checksum 0x%08x, "
                                   "expected 0x%08x",
                                   (unsigned long long)off, r->name, got, want);
+        }
     }
     out->data = p;
     out->size = (size_t)len;
@@ -213,33 +237,50 @@ static tfc_code frame(tfc_record_reader *r, tfc_bytes *out, tfc_status *st) {
     return TFC_OK;
 }
 
+/* Files (not memory) may grow: a new call looks for bytes again, as TensorBoard's loader does. */
+static void rearm(tfc_record_reader *r) {
+    if (r->src.fd >= 0) r->eof = false;
+}
+
 tfc_code tfc_record_reader_next(tfc_record_reader *r, tfc_bytes *out, tfc_status *st) {
-    /* An uncompressed file may have grown since the last end of data (a file being written). */
-    if (r->src.comp == TFC_COMPRESSION_NONE && r->src.fd >= 0) r->eof = false;
+    rearm(r);
     if (!r->opts.skip_corrupted) return frame(r, out, st); /* the per-record path */
-    tfc_status fst;
-    tfc_status_clear(&fst);
-    tfc_code c = frame(r, out, &fst);
-    if (c == TFC_OK || c == TFC_OUT_OF_RANGE || r->err.code != TFC_OK) {
-        if (c != TFC_OK && st) *st = fst;
+    tfc_status problem;
+    tfc_status_clear(&problem);
+    tfc_code c = frame(r, out, &problem);
+    /* Only damage is skipped: not a clean end, an out-of-memory, or a broken compressed stream. */
+    if (c != TFC_DATA_LOSS || r->err.code != TFC_OK) {
+        if (c != TFC_OK && st) *st = problem;
         return c;
     }
-    /* Resynchronise: the next offset where a whole record verifies. */
+    /* Resynchronise at the next offset where a whole record verifies. A record whose header held
+     * but whose payload did not is skipped whole (its length was checked); after a bad header the
+     * search goes byte by byte. */
     uint64_t bad = r->buf_off + r->pos;
-    tfc_status problem = fst;
+    tfc_status fst;
+    bool scanned = false;
     for (;;) {
-        r->pos++;
-        if (r->pos > r->end) r->pos = r->end;
+        uint64_t step = r->bad_len ? r->bad_len : 1;
+        scanned |= step == 1;
+        r->pos = r->pos + step < r->end ? r->pos + (size_t)step : r->end;
         c = frame(r, out, &fst);
-        if (c == TFC_OK || c == TFC_OUT_OF_RANGE || r->err.code != TFC_OK) break;
-        if (r->pos == r->end && r->eof) {
-            c = TFC_OUT_OF_RANGE;
-            tfc_status_set(&fst, TFC_OUT_OF_RANGE, "eof");
-            break;
-        }
+        if (c != TFC_DATA_LOSS || r->err.code != TFC_OK) break;
+        if (r->pos >= r->end && r->eof) break; /* the scan ran off the end of the data */
     }
-    uint64_t skipped_to = c == TFC_OK ? r->buf_off + r->pos - 16 - out->size : r->buf_off + r->end;
-    if (c != TFC_OK && r->err.code != TFC_OK) skipped_to = r->buf_off + r->pos;
+    /* A bad last record, skipped whole, before a clean end counts as skipped. Otherwise, with no
+     * valid record after the damage (yet: a file may still be growing), the reader goes back to
+     * the damage and reports it, counting nothing. */
+    bool clean_end = c == TFC_OUT_OF_RANGE && !scanned;
+    if (c != TFC_OK && !clean_end) {
+        tfc_status ss;
+        /* A broken stream or an out-of-memory is what stopped us: say that. */
+        if (r->err.code != TFC_OK || (c != TFC_DATA_LOSS && c != TFC_OUT_OF_RANGE)) problem = fst;
+        if (tfc_record_reader_seek(r, bad, &ss) != TFC_OK) problem = ss;
+        if (st) *st = problem;
+        return problem.code;
+    }
+    uint64_t skipped_to =
+        c == TFC_OK ? r->buf_off + r->pos - 16 - out->size : r->buf_off + r->end;
     r->stats.skipped_regions++;
     r->stats.skipped_bytes += (int64_t)(skipped_to - bad);
     if (r->opts.on_skip) r->opts.on_skip(r->opts.on_skip_ctx, &problem, bad, skipped_to - bad);
@@ -248,6 +289,7 @@ tfc_code tfc_record_reader_next(tfc_record_reader *r, tfc_bytes *out, tfc_status
 }
 
 tfc_code tfc_record_reader_seek(tfc_record_reader *r, uint64_t offset, tfc_status *st) {
+    rearm(r);
     if (offset >= r->buf_off && offset <= r->buf_off + r->end) {
         r->pos = (size_t)(offset - r->buf_off);
         return TFC_OK;

@@ -21,6 +21,9 @@ tfc_code tfc_record_writer_open(const char *path, const tfc_record_writer_opts *
     *out = NULL;
     tfc_record_writer_opts o = {0};
     if (opts) o = *opts;
+    if ((unsigned)o.compression > TFC_COMPRESSION_GZIP)
+        return tfc_status_set(st, TFC_INVALID_ARGUMENT, "unknown compression value %d for %s",
+                              (int)o.compression, path);
     if (o.compression_level < 0 || o.compression_level > 9)
         return tfc_status_set(st, TFC_INVALID_ARGUMENT,
                               "compression level %d for %s: expected 0 (default) or 1..9",

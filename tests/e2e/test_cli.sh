@@ -76,6 +76,52 @@ echo keep >"$T/keep.rec"
 check conv_bad_input 1 "$TFC" record convert --compression=gzip "$T/cut.tfrecord" "$T/keep.rec"
 [ "$(cat "$T/keep.rec")" == "keep" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL convert clobbered its output on bad input"; }
 
+
+# pipes: counted and read through, never a silent 0
+check count_pipe 0 "$TFC" record count <(cat "$DATA/tfrecord/wmt14_examples.tfrecord")
+expect_out count_pipe "100"
+check count_pipe_gz 0 "$TFC" record count <(cat "$DATA/tfrecord/penguin_eval.tfrecord.gz")
+expect_out count_pipe_gz "100"
+check cat_pipe 0 "$TFC" record cat <(cat "$DATA/tfrecord/quick_brown_fox.tfrecord")
+expect_out cat_pipe "The Quick Brown Fox"
+check index_pipe 1 "$TFC" record index <(cat "$DATA/tfrecord/quick_brown_fox.tfrecord")
+expect_err index_pipe "not a regular file"
+
+# an index is not trusted after the data changed, even at the same size with the old mtime put back
+cp "$DATA/tfrecord/wmt14_examples.tfrecord" "$T/same.tfrecord"
+"$TFC" record index "$T/same.tfrecord" >/dev/null
+python3 - "$DATA/tfrecord/wmt14_examples.tfrecord" "$T/v2" <<'PY'
+import struct, sys, zlib
+# v2: two records past the first 64 KiB merged into one of the same framed size (99 records)
+def crc32c(b):
+    c = 0xFFFFFFFF
+    for x in b:
+        c ^= x
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+    return c ^ 0xFFFFFFFF
+def mask(c):
+    return (((c >> 15) | (c << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+raw = open(sys.argv[1], "rb").read()
+off = 0
+while off < 70000:
+    (n,) = struct.unpack_from("<Q", raw, off)
+    off += n + 16
+(a,) = struct.unpack_from("<Q", raw, off)
+(b,) = struct.unpack_from("<Q", raw, off + a + 16)
+payload = bytes(a + b + 16)
+hdr = struct.pack("<Q", len(payload))
+rec = hdr + struct.pack("<I", mask(crc32c(hdr))) + payload + struct.pack("<I", mask(crc32c(payload)))
+end = off + a + b + 32
+assert len(rec) == end - off
+open(sys.argv[2], "wb").write(raw[:off] + rec + raw[end:])
+PY
+[ "$(stat -c %s "$T/v2")" -eq "$(stat -c %s "$T/same.tfrecord")" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL v2 size"; }
+touch -r "$T/same.tfrecord" "$T/v2"
+cp -p "$T/v2" "$T/same.tfrecord"
+check count_restamped 0 "$TFC" record count "$T/same.tfrecord"
+expect_out count_restamped "99"
+
 # usage errors and help
 check usage_none 2 "$TFC"
 check usage_cmd 2 "$TFC" nonsense
@@ -83,6 +129,7 @@ check usage_sub 2 "$TFC" record frobnicate
 check usage_flag 2 "$TFC" record count --bogus "$T/fox.tfrecord"
 check usage_comp 2 "$TFC" record count --compression=snappy "$T/fox.tfrecord"
 check usage_range 2 "$TFC" record cat --range 5:2 "$T/fox.tfrecord"
+check usage_range_big 2 "$TFC" record cat --range 99999999999999999999: "$T/fox.tfrecord"
 check usage_convert 2 "$TFC" record convert "$T/fox.tfrecord" "$T/x"
 for sub in count verify index cat convert; do
   check "help_$sub" 0 "$TFC" record "$sub" --help

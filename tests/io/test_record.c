@@ -351,10 +351,17 @@ static void test_flush_then_read(void **state) {
     TU_OK(tfc_record_reader_next(r, &b, &st));
     assert_memory_equal(b.data, "abc", 3);
     assert_int_equal(tfc_record_reader_next(r, &b, &st), TFC_DATA_LOSS);
-    assert_non_null(strstr(st.msg, "truncated gzip stream"));
-    tfc_record_reader_free(r);
+    assert_non_null(strstr(st.msg, "truncated record at 19 in "));
+    assert_non_null(strstr(st.msg, "gzip stream ends before its end marker"));
+    /* The writer goes on: the same reader follows the growing compressed file. */
+    TU_OK(tfc_record_writer_write(w, "defg", 4, &st));
+    TU_OK(tfc_record_writer_flush(w, &st));
+    TU_OK(tfc_record_reader_next(r, &b, &st));
+    assert_memory_equal(b.data, "defg", 4);
     TU_OK(tfc_record_writer_close(w, &st));
-    assert_int_equal(count_records(p, TFC_COMPRESSION_AUTO), 1);
+    assert_int_equal(tfc_record_reader_next(r, &b, &st), TFC_OUT_OF_RANGE);
+    tfc_record_reader_free(r);
+    assert_int_equal(count_records(p, TFC_COMPRESSION_AUTO), 2);
 }
 
 static void test_tail_growing_file(void **state) {
@@ -803,6 +810,160 @@ static void test_count_damaged(void **state) {
     free(f);
 }
 
+
+/* ---- regressions from review ---- */
+
+static void test_memory_edges(void **state) {
+    (void)state;
+    tfc_record_reader *r;
+    tfc_status st;
+    tfc_bytes b;
+    TU_OK(tfc_record_reader_open_memory(NULL, 0, "empty", NULL, &r, &st));
+    assert_int_equal(tfc_record_reader_next(r, &b, &st), TFC_OUT_OF_RANGE);
+    tfc_record_reader_free(r);
+    size_t n;
+    uint8_t *f = tu_read_file(tu_testdata("tfrecord/quick_brown_fox.tfrecord"), &n);
+    TU_OK(tfc_record_reader_open_memory(f, n, "fox", NULL, &r, &st));
+    TU_OK(tfc_record_reader_seek(r, 1000, &st)); /* past the end: reads find nothing */
+    assert_int_equal(tfc_record_reader_next(r, &b, &st), TFC_OUT_OF_RANGE);
+    TU_OK(tfc_record_reader_seek(r, 0, &st));
+    TU_OK(tfc_record_reader_next(r, &b, &st));
+    assert_int_equal(b.size, 19);
+    tfc_record_reader_free(r);
+    tfc_record_reader_opts bad = {.compression = (tfc_compression)7};
+    assert_int_equal(tfc_record_reader_open_memory(f, n, "fox", &bad, &r, &st),
+                     TFC_INVALID_ARGUMENT);
+    tfc_record_writer *w;
+    tfc_record_writer_opts wbad = {.compression = (tfc_compression)9};
+    assert_int_equal(tfc_record_writer_open(tu_tmp("never"), &wbad, &w, &st),
+                     TFC_INVALID_ARGUMENT);
+    assert_false(tfc_gfile_exists(tu_tmp("never")));
+    free(f);
+}
+
+static void test_skip_never_invents_records(void **state) {
+    (void)state;
+    /* Record A's payload is itself a framed record "INNER"; A's footer is damaged. Skipping must
+     * pass over A whole (its length was verified) and never return INNER. */
+    uint8_t inner[16 + 5], buf[2 * 16 + sizeof inner + 1];
+    tfc_record_encode_header(5, inner);
+    memcpy(inner + 12, "INNER", 5);
+    tfc_record_encode_footer("INNER", 5, inner + 17);
+    size_t n = 0;
+    tfc_record_encode_header(sizeof inner, buf);
+    memcpy(buf + 12, inner, sizeof inner);
+    tfc_record_encode_footer(inner, sizeof inner, buf + 12 + sizeof inner);
+    buf[12 + sizeof inner] ^= 1;
+    n = 16 + sizeof inner;
+    tfc_record_encode_header(1, buf + n);
+    buf[n + 12] = 'B';
+    tfc_record_encode_footer("B", 1, buf + n + 13);
+    n += 17;
+    tfc_record_reader *r;
+    tfc_status st;
+    tfc_record_reader_opts o = {.skip_corrupted = true};
+    TU_OK(tfc_record_reader_open_memory(buf, n, "nested", &o, &r, &st));
+    tfc_bytes b;
+    TU_OK(tfc_record_reader_next(r, &b, &st));
+    assert_int_equal(b.size, 1);
+    assert_int_equal(b.data[0], 'B');
+    assert_int_equal(tfc_record_reader_next(r, &b, &st), TFC_OUT_OF_RANGE);
+    tfc_record_reader_stats s = tfc_record_reader_get_stats(r);
+    assert_int_equal(s.skipped_regions, 1);
+    assert_int_equal(s.skipped_bytes, 16 + (int64_t)sizeof inner);
+    tfc_record_reader_free(r);
+}
+
+static void test_skip_waits_for_growing_record(void **state) {
+    (void)state;
+    /* With skip_corrupted, a record cut off at the end of a file being written is not skipped:
+     * it is reported, and read once the writer finishes it. */
+    uint8_t rec[16 + 19];
+    tfc_record_encode_header(19, rec);
+    memcpy(rec + 12, "The Quick Brown Fox", 19);
+    tfc_record_encode_footer(rec + 12, 19, rec + 31);
+    const char *p = tu_tmp("growing2.tfrecord");
+    FILE *f = fopen(p, "wb");
+    fwrite(rec, 1, sizeof rec, f);
+    fwrite(rec, 1, 20, f);
+    fflush(f);
+    tfc_record_reader *r;
+    tfc_status st;
+    tfc_record_reader_opts o = {.skip_corrupted = true};
+    TU_OK(tfc_record_reader_open(p, &o, &r, &st));
+    tfc_bytes b;
+    TU_OK(tfc_record_reader_next(r, &b, &st));
+    assert_int_equal(tfc_record_reader_next(r, &b, &st), TFC_DATA_LOSS);
+    assert_non_null(strstr(st.msg, "truncated record at 35"));
+    fwrite(rec + 20, 1, sizeof rec - 20, f);
+    fflush(f);
+    TU_OK(tfc_record_reader_next(r, &b, &st));
+    assert_int_equal(b.size, 19);
+    assert_int_equal(tfc_record_reader_next(r, &b, &st), TFC_OUT_OF_RANGE);
+    assert_int_equal(tfc_record_reader_get_stats(r).skipped_regions, 0);
+    tfc_record_reader_free(r);
+    fclose(f);
+}
+
+static void test_gzip_damage_names_record(void **state) {
+    (void)state;
+    size_t n;
+    uint8_t *f = tu_read_file(tu_testdata("tfrecord/penguin_eval.tfrecord.gz"), &n);
+    f[n / 2] ^= 0x55;
+    tfc_record_reader *r;
+    tfc_status st;
+    TU_OK(tfc_record_reader_open_memory(f, n, "pg.gz", NULL, &r, &st));
+    tfc_bytes b;
+    tfc_code c;
+    int k = 0;
+    while ((c = tfc_record_reader_next(r, &b, &st)) == TFC_OK) k++;
+    assert_int_equal(c, TFC_DATA_LOSS);
+    unsigned long long off = 0;
+    const char *at = strstr(st.msg, "corrupted record at ");
+    assert_non_null(at);
+    assert_int_equal(sscanf(at, "corrupted record at %llu", &off), 1);
+    assert_int_equal(off % 152, 0); /* the offset of a record's header (records frame to 152) */
+    assert_true(off / 152 >= (unsigned long long)k);
+    assert_non_null(strstr(st.msg, "pg.gz"));
+    tfc_record_reader_free(r);
+    /* Zero padding after the last member is a clean end, as for gzip(1). */
+    uint8_t *g = tu_read_file(tu_testdata("tfrecord/penguin_eval.tfrecord.gz"), &n);
+    g = realloc(g, n + 8);
+    memset(g + n, 0, 8);
+    TU_OK(tfc_record_reader_open_memory(g, n + 8, "padded.gz", NULL, &r, &st));
+    k = 0;
+    while ((c = tfc_record_reader_next(r, &b, &st)) == TFC_OK) k++;
+    assert_int_equal(c, TFC_OUT_OF_RANGE);
+    assert_int_equal(k, 100);
+    tfc_record_reader_free(r);
+    free(f);
+    free(g);
+}
+
+static void test_detection_needs_a_real_stream(void **state) {
+    (void)state;
+    /* An uncompressed file whose first record is 376 bytes starts 78 01, a valid zlib header; with
+     * that header damaged, detection must still say NONE (inflating it fails). */
+    size_t lens[3] = {376, 10, 20};
+    const char *p = tu_tmp("looks_zlib.tfrecord");
+    write_records(p, TFC_COMPRESSION_NONE, 3, lens);
+    size_t n;
+    uint8_t *f = tu_read_file(p, &n);
+    assert_int_equal(f[0], 0x78);
+    assert_int_equal(f[1], 0x01);
+    f[9] ^= 0xff;
+    tfc_record_reader *r;
+    tfc_status st;
+    tfc_record_reader_opts o = {.skip_corrupted = true};
+    TU_OK(tfc_record_reader_open_memory(f, n, "z", &o, &r, &st));
+    assert_int_equal(tfc_record_reader_compression(r), TFC_COMPRESSION_NONE);
+    tfc_bytes b;
+    TU_OK(tfc_record_reader_next(r, &b, &st));
+    assert_int_equal(b.size, 10);
+    tfc_record_reader_free(r);
+    free(f);
+}
+
 static void test_compression_names(void **state) {
     (void)state;
     tfc_compression c;
@@ -841,6 +1002,11 @@ int tu_run_record(void) {
         TU_TEST(test_index_compressed),
         TU_TEST(test_count_damaged),
         TU_TEST(test_compression_names),
+        TU_TEST(test_memory_edges),
+        TU_TEST(test_skip_never_invents_records),
+        TU_TEST(test_skip_waits_for_growing_record),
+        TU_TEST(test_gzip_damage_names_record),
+        TU_TEST(test_detection_needs_a_real_stream),
     };
     return cmocka_run_group_tests_name("record", tests, NULL, NULL);
 }
