@@ -6,5 +6,6 @@
 #include "tfc/example.h"
 #include "tfc/gfile.h"
 #include "tfc/record.h"
+#include "tfc/tensor.h"
 
 #endif
