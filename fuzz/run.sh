@@ -27,5 +27,14 @@ for name in ("wmt14_examples.tfrecord", "penguin_eval.tfrecord.gz", "en_fr_not_e
         i += 1
 PY
 fi
-"$fuzzer" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -print_final_stats=1 \
-  "$corpus" "$seeds" 2>&1 | tail -n 40
+# Crash files go next to the corpus; the log keeps the last lines (final stats included).
+log=$(mktemp)
+trap 'rm -rf "$seeds" "$log"' EXIT
+set +e
+"$fuzzer" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -timeout=30 \
+  -print_final_stats=1 -artifact_prefix="$corpus/../$(basename "$fuzzer")-" \
+  "$corpus" "$seeds" >"$log" 2>&1
+rc=$?
+set -e
+grep -v -E '^"|^###### ' "$log" | tail -n 40
+exit $rc

@@ -263,7 +263,7 @@ tfc_code tfc_record_reader_next(tfc_record_reader *r, tfc_bytes *out, tfc_status
         uint64_t step = r->bad_len ? r->bad_len : 1;
         scanned |= step == 1;
         r->pos = r->pos + step < r->end ? r->pos + (size_t)step : r->end;
-        c = frame(r, out, &fst);
+        c = frame(r, out, NULL); /* no message per candidate offset: formatting would dominate */
         if (c != TFC_DATA_LOSS || r->err.code != TFC_OK) break;
         if (r->pos >= r->end && r->eof) break; /* the scan ran off the end of the data */
     }
@@ -271,6 +271,7 @@ tfc_code tfc_record_reader_next(tfc_record_reader *r, tfc_bytes *out, tfc_status
      * valid record after the damage (yet: a file may still be growing), the reader goes back to
      * the damage and reports it, counting nothing. */
     bool clean_end = c == TFC_OUT_OF_RANGE && !scanned;
+    if (c != TFC_OK) (void)frame(r, out, &fst); /* nothing was consumed: the same error, worded */
     if (c != TFC_OK && !clean_end) {
         tfc_status ss;
         /* A broken stream or an out-of-memory is what stopped us: say that. */

@@ -964,6 +964,31 @@ static void test_detection_needs_a_real_stream(void **state) {
     free(f);
 }
 
+static void test_resync_stays_linear(void **state) {
+    (void)state;
+    /* 40000 copies of one valid header claiming 60000 payload bytes, zlib-compressed (about 1 KB):
+     * each candidate the resynchronisation finds must cost O(1) amortised, not O(length) — this
+     * took minutes when every candidate re-checked its claimed payload. */
+    const int k = 40000;
+    uint8_t h[12];
+    tfc_record_encode_header(60000, h);
+    uint8_t *raw = malloc((size_t)k * 12);
+    for (int i = 0; i < k; i++) memcpy(raw + 12 * i, h, 12);
+    uLongf zn = compressBound((uLong)k * 12);
+    uint8_t *z = malloc(zn);
+    assert_int_equal(compress(z, &zn, raw, (uLong)k * 12), Z_OK);
+    tfc_record_reader *r;
+    tfc_status st;
+    tfc_record_reader_opts o = {.skip_corrupted = true};
+    TU_OK(tfc_record_reader_open_memory(z, zn, "bomb.zz", &o, &r, &st));
+    tfc_bytes b;
+    assert_int_equal(tfc_record_reader_next(r, &b, &st), TFC_DATA_LOSS);
+    assert_non_null(strstr(st.msg, "corrupted record at 0 in bomb.zz"));
+    tfc_record_reader_free(r);
+    free(raw);
+    free(z);
+}
+
 static void test_compression_names(void **state) {
     (void)state;
     tfc_compression c;
@@ -1007,6 +1032,7 @@ int tu_run_record(void) {
         TU_TEST(test_skip_waits_for_growing_record),
         TU_TEST(test_gzip_damage_names_record),
         TU_TEST(test_detection_needs_a_real_stream),
+        TU_TEST(test_resync_stays_linear),
     };
     return cmocka_run_group_tests_name("record", tests, NULL, NULL);
 }
