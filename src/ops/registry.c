@@ -1,0 +1,17 @@
+/* Gathers every op family's table for the registry (src/graph/op_registry.c). */
+#include "graph/op_def.h"
+
+extern const tfc_op_family tfc__ops_base;
+
+/* Tripwire: adding a family means defining its table in src/ops/<family>.c, listing it here and
+ * bumping this count; the registry test then checks that every op of every family parsed and has
+ * its kernel and gradient. */
+#define TFC__NUM_OP_FAMILIES 1
+
+const tfc_op_family *const tfc__op_families[] = {
+    &tfc__ops_base,
+};
+const int tfc__op_num_families = (int)(sizeof tfc__op_families / sizeof tfc__op_families[0]);
+
+_Static_assert(sizeof tfc__op_families / sizeof tfc__op_families[0] == TFC__NUM_OP_FAMILIES,
+               "op family list out of step with TFC__NUM_OP_FAMILIES");
