@@ -7,7 +7,7 @@ data=${TFC_TESTDATA:-$(dirname "$0")/../../shared/testdata}
 mkdir -p "$corpus"
 seeds=$(mktemp -d)
 trap 'rm -rf "$seeds"' EXIT
-for f in "$data"/tfrecord/* "$data"/events/*; do
+for f in "$data"/tfrecord/* "$data"/events/* "$data"/graph/*; do
   [ -f "$f" ] && [ "$(stat -c %s "$f")" -le 65536 ] && cp "$f" "$seeds/"
 done
 # Individual records as seeds too, so the Example parser starts from real messages.

@@ -5,6 +5,7 @@
 #include "tfc/base.h"
 #include "tfc/example.h"
 #include "tfc/gfile.h"
+#include "tfc/graph.h"
 #include "tfc/record.h"
 #include "tfc/tensor.h"
 
