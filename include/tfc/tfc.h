@@ -8,5 +8,6 @@
 #include "tfc/graph.h"
 #include "tfc/record.h"
 #include "tfc/tensor.h"
+#include "tfc/testing.h"
 
 #endif
