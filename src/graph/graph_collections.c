@@ -11,7 +11,7 @@ static tfc__collection *find(const tfc_graph *g, const char *key) {
 }
 
 void tfc_graph_add_to_collection(tfc_graph *g, const char *key, tfc_out item) {
-    if (!g || !key || !item.node) return;
+    if (!g || !key || !item.node || g->status.code != TFC_OK) return; /* sticky error */
     if (item.node->graph != g) {
         tfc_graph_fail(g, TFC_INVALID_ARGUMENT,
                        "collection '%s': node '%s' belongs to another graph", key, item.node->name);
