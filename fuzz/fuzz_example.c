@@ -2,18 +2,269 @@
  * SequenceExample. Whatever parses must serialize, parse back equal (keys in the same order) and
  * reserialize to the same bytes; its text, JSON and key tree must render, and the JSON must read
  * back (equal, when every key is UTF-8, since JSON carries only Unicode). The input is also read
- * as JSON, and what that yields must survive the wire. A bad input must be INVALID_ARGUMENT,
- * never anything else, and no call may leave an allocation behind. */
+ * as JSON, and what that yields must survive the wire and then goes through all of the above as
+ * bytes. A bad input must be INVALID_ARGUMENT, never anything else, and no call may leave an
+ * allocation behind.
+ *
+ * Differential: each parse is checked against protobuf-c's protobuf_c_message_unpack. When
+ * protobuf-c accepts the bytes, tfc must too and hold the same map (protobuf-c's entries in order,
+ * the last one of a key winning, at the key's first position); when protobuf-c rejects them, tfc
+ * must too. The known differences, and nothing else, are let through:
+ * - tfc rejects what it cannot represent or what protobuf's C++ parser and upb reject but
+ *   protobuf-c 1.4 lets by: a key holding a NUL byte (protobuf-c cuts the key there), field
+ *   number 0 in a tag of two or more bytes, a tag over 32 bits (protobuf-c computes another field
+ *   number from it), a length over 2 GiB (protobuf-c 1.4.1 wraps it to 32 bits);
+ * - protobuf-c replaces a Feature's list when the same kind comes again (in one Feature, or in a
+ *   second value of the same map entry) where protobuf appends: its list must then be the tail
+ *   of tfc's, and only when the input has a Feature with two or more lists;
+ * - protobuf-c 1.4.1 fails on a map entry whose value is given again when neither the values so
+ *   far nor the new one has a kind (merge_messages looks up field number 0 and indexes the field
+ *   array with -1): such inputs are not given to protobuf-c at all. */
+#include <protobuf-c/protobuf-c.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tfc/example.h"
 
+/* From tfc's protoc-c output of proto/example.proto (linked in libtfc). */
+extern const ProtobufCMessageDescriptor tensorflow__example__descriptor;
+extern const ProtobufCMessageDescriptor tensorflow__sequence_example__descriptor;
+
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
         if (!(cond)) abort();                                                                      \
     } while (0)
+
+/* ---- a wire walker, to see what the input holds where protobuf-c goes wrong ---- */
+
+typedef struct wfield {
+    uint32_t id;
+    unsigned wt;
+    const uint8_t *body;
+    size_t len;
+} wfield;
+
+static size_t get_varint(const uint8_t *p, const uint8_t *end, size_t max, uint64_t *v) {
+    uint64_t x = 0;
+    for (size_t i = 0; i < max && p + i < end; i++) {
+        x |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+        if (!(p[i] & 0x80)) {
+            *v = x;
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* The next field of [*p, end); false at the end, or where the bytes stop making sense (*broken
+ * is then set). */
+static bool next_field(const uint8_t **p, const uint8_t *end, wfield *f, bool *broken) {
+    if (*p >= end) return false;
+    uint64_t tag = 0, len = 0;
+    size_t k = get_varint(*p, end, 5, &tag);
+    const uint8_t *q = *p + k;
+    f->wt = (unsigned)(tag & 7);
+    f->id = (uint32_t)(tag >> 3);
+    if (!k) f->wt = 7;
+    switch (f->wt) {
+    case 0:
+        len = get_varint(q, end, 10, &tag);
+        k = len ? 0 : 7;
+        break;
+    case 1:
+        len = 8, k = 0;
+        break;
+    case 5:
+        len = 4, k = 0;
+        break;
+    case 2:
+        k = get_varint(q, end, 5, &len);
+        k = k ? k : 7;
+        break;
+    default:
+        k = 7;
+    }
+    if (k == 7 || len > (uint64_t)(end - q - k)) {
+        *broken = true;
+        return false;
+    }
+    f->body = q + k;
+    f->len = (size_t)len;
+    *p = f->body + f->len;
+    return true;
+}
+
+/* Lists (fields 1..3) in a Feature; -1 if it does not parse. */
+static int feature_lists(const uint8_t *p, const uint8_t *end) {
+    wfield f;
+    bool broken = false;
+    int n = 0;
+    while (next_field(&p, end, &f, &broken)) n += f.id >= 1 && f.id <= 3;
+    return broken ? -1 : n;
+}
+
+typedef struct scan {
+    bool merge_bug;      /* protobuf-c would look up field 0 (see the top) */
+    bool repeated_lists; /* some Feature gets two or more lists */
+} scan;
+
+/* Features (bug and lists) or FeatureLists (lists only) messages: the field-1 entries' values. */
+static void scan_map(const uint8_t *p, const uint8_t *end, bool lists, scan *s) {
+    wfield e, v, step;
+    bool broken = false;
+    while (next_field(&p, end, &e, &broken)) {
+        if (e.id != 1 || e.wt != 2) continue;
+        const uint8_t *q = e.body, *qe = e.body + e.len;
+        int values = 0, total = 0;
+        bool kind = false;
+        while (next_field(&q, qe, &v, &broken)) {
+            if (v.id != 2 || v.wt != 2) continue;
+            if (lists) { /* a FeatureList: its steps */
+                const uint8_t *r = v.body, *re = v.body + v.len;
+                while (next_field(&r, re, &step, &broken))
+                    if (step.id == 1 && feature_lists(step.body, step.body + step.len) >= 2)
+                        s->repeated_lists = true;
+                continue;
+            }
+            int n = feature_lists(v.body, v.body + v.len);
+            if (values++ && !kind && n <= 0) s->merge_bug = true; /* unparsable counts as bad */
+            kind = kind || n > 0;
+            total += n > 0 ? n : 0;
+        }
+        if (total >= 2) s->repeated_lists = true;
+    }
+}
+
+static scan scan_input(const uint8_t *data, size_t size) {
+    scan s = {false, false};
+    const uint8_t *p = data, *end = data + size;
+    wfield f;
+    bool broken = false;
+    while (next_field(&p, end, &f, &broken))
+        if (f.wt == 2 && (f.id == 1 || f.id == 2)) scan_map(f.body, f.body + f.len, f.id == 2, &s);
+    return s;
+}
+
+/* ---- protobuf-c's result, read through its descriptors ---- */
+
+static const ProtobufCFieldDescriptor *pb_field(const ProtobufCMessage *m, unsigned id) {
+    const ProtobufCFieldDescriptor *fd = protobuf_c_message_descriptor_get_field(m->descriptor, id);
+    CHECK(fd);
+    return fd;
+}
+
+#define PB_AT(m, off, T) (*(T *)((const char *)(m) + (off)))
+
+static const ProtobufCMessage *pb_sub(const ProtobufCMessage *m, unsigned id) {
+    return m ? PB_AT(m, pb_field(m, id)->offset, const ProtobufCMessage *) : NULL;
+}
+
+static size_t pb_count(const ProtobufCMessage *m, unsigned id) {
+    return m ? PB_AT(m, pb_field(m, id)->quantifier_offset, size_t) : 0;
+}
+
+static const void *pb_array(const ProtobufCMessage *m, unsigned id) {
+    return PB_AT(m, pb_field(m, id)->offset, const void *);
+}
+
+/* tfc's feature t against protobuf-c's Feature p (see the top for relax). */
+static bool feature_same(tfc_feature t, const ProtobufCMessage *p, bool relax) {
+    uint32_t kind = PB_AT(p, pb_field(p, 1)->quantifier_offset, uint32_t);
+    if (t.kind != (tfc_feature_kind)kind) return false;
+    if (kind == 0) return t.count == 0;
+    const ProtobufCMessage *list = pb_sub(p, kind);
+    size_t n = pb_count(list, 1);
+    if (n > t.count || (n < t.count && !relax)) return false;
+    size_t skip = t.count - n;
+    const void *vals = n ? pb_array(list, 1) : NULL;
+    if (kind == TFC_FEATURE_FLOAT) return !n || !memcmp(t.floats + skip, vals, n * sizeof(float));
+    if (kind == TFC_FEATURE_INT64) return !n || !memcmp(t.int64s + skip, vals, n * sizeof(int64_t));
+    const ProtobufCBinaryData *b = vals;
+    for (size_t i = 0; i < n; i++) {
+        const tfc_bytes *x = &t.bytes[skip + i];
+        if (x->size != b[i].len || (x->size && memcmp(x->data, b[i].data, x->size))) return false;
+    }
+    return true;
+}
+
+/* Map entries m (a Features or FeatureLists message, field 1) in order, the last of a key
+ * winning at its first position: a tfc_features from key to the winning entry's index. */
+static tfc_features *pb_map_index(tfc_example *holder, const ProtobufCMessage *m) {
+    tfc_features *idx = tfc_example_features(holder);
+    const ProtobufCMessage *const *entries = pb_count(m, 1) ? pb_array(m, 1) : NULL;
+    for (size_t i = 0; i < pb_count(m, 1); i++) {
+        int64_t v = (int64_t)i;
+        const char *key = PB_AT(entries[i], pb_field(entries[i], 1)->offset, const char *);
+        CHECK(tfc_features_set_int64s(idx, key, &v, 1) == TFC_OK);
+    }
+    return idx;
+}
+
+static void features_same(const tfc_features *t, const ProtobufCMessage *m, bool relax) {
+    tfc_example *holder = tfc_example_new();
+    CHECK(holder);
+    const tfc_features *idx = pb_map_index(holder, m);
+    CHECK(tfc_features_count(t) == tfc_features_count(idx));
+    const ProtobufCMessage *const *entries = m ? pb_array(m, 1) : NULL;
+    for (size_t i = 0; i < tfc_features_count(t); i++) {
+        CHECK(!strcmp(tfc_features_key(t, i), tfc_features_key(idx, i)));
+        const ProtobufCMessage *e = entries[tfc_features_at(idx, i).int64s[0]];
+        const ProtobufCMessage *value = pb_sub(e, 2);
+        tfc_feature f = tfc_features_at(t, i);
+        CHECK(value ? feature_same(f, value, relax) : f.kind == TFC_FEATURE_NONE);
+    }
+    tfc_example_free(holder);
+}
+
+static void lists_same(const tfc_sequence_example *se, const ProtobufCMessage *m, bool relax) {
+    tfc_example *holder = tfc_example_new();
+    CHECK(holder);
+    const tfc_features *idx = pb_map_index(holder, m);
+    CHECK(tfc_sequence_example_num_lists(se) == tfc_features_count(idx));
+    const ProtobufCMessage *const *entries = m ? pb_array(m, 1) : NULL;
+    for (size_t i = 0; i < tfc_features_count(idx); i++) {
+        CHECK(!strcmp(tfc_sequence_example_list_key(se, i), tfc_features_key(idx, i)));
+        const ProtobufCMessage *fl = pb_sub(entries[tfc_features_at(idx, i).int64s[0]], 2);
+        size_t steps = pb_count(fl, 1);
+        CHECK(tfc_sequence_example_list_len(se, i) == steps);
+        const ProtobufCMessage *const *feats = steps ? pb_array(fl, 1) : NULL;
+        for (size_t s = 0; s < steps; s++)
+            CHECK(feature_same(tfc_sequence_example_list_step(se, i, s), feats[s], relax));
+    }
+    tfc_example_free(holder);
+}
+
+/* What tfc rejects on purpose where protobuf-c 1.4 accepts (see the top). */
+static bool tfc_stricter(const char *msg) {
+    return strstr(msg, "key holds a NUL byte") || strstr(msg, "-byte field tag (field number 0)") ||
+           strstr(msg, "is over 32 bits") || strstr(msg, "over protobuf's 2 GiB limit");
+}
+
+/* Checks tfc's verdict on data as an Example or a SequenceExample (code c, message st; fs and se
+ * the result when OK) against protobuf-c's. */
+static void differential(const uint8_t *data, size_t size, bool sequence, tfc_code c,
+                         const tfc_status *st, const tfc_features *fs,
+                         const tfc_sequence_example *se) {
+    scan s = scan_input(data, size);
+    if (s.merge_bug) return;
+    ProtobufCMessage *pb = protobuf_c_message_unpack(
+        sequence ? &tensorflow__sequence_example__descriptor : &tensorflow__example__descriptor,
+        NULL, size, data);
+    if (!pb) {
+        CHECK(c != TFC_OK);
+        return;
+    }
+    if (c != TFC_OK) {
+        CHECK(tfc_stricter(st->msg));
+    } else {
+        features_same(fs, pb_sub(pb, 1), s.repeated_lists);
+        if (sequence) lists_same(se, pb_sub(pb, 2), s.repeated_lists);
+    }
+    protobuf_c_message_free_unpacked(pb, NULL);
+}
+
+/* ---- tfc's own round trips ---- */
 
 static bool keys_utf8(const char *s) {
     const uint8_t *p = (const uint8_t *)s;
@@ -49,6 +300,7 @@ static void check_example(const uint8_t *data, size_t size) {
     tfc_status st = {0};
     tfc_example *ex;
     tfc_code c = tfc_example_parse(data, size, &ex, &st);
+    differential(data, size, false, c, &st, ex ? tfc_example_features_const(ex) : NULL, NULL);
     if (c != TFC_OK) {
         CHECK(c == TFC_INVALID_ARGUMENT && ex == NULL && st.msg[0]);
         return;
@@ -86,6 +338,7 @@ static void check_sequence(const uint8_t *data, size_t size) {
     tfc_status st = {0};
     tfc_sequence_example *se;
     tfc_code c = tfc_sequence_example_parse(data, size, &se, &st);
+    differential(data, size, true, c, &st, se ? tfc_sequence_example_context_const(se) : NULL, se);
     if (c != TFC_OK) {
         CHECK(c == TFC_INVALID_ARGUMENT && se == NULL && st.msg[0]);
         return;
@@ -126,6 +379,8 @@ static void check_sequence(const uint8_t *data, size_t size) {
     tfc_sequence_example_free(se);
 }
 
+/* JSON input (seeds can be written as JSON): what it yields round trips through the wire, and
+ * its bytes then go through the checks above, protobuf-c included. */
 static void check_json(const uint8_t *data, size_t size) {
     tfc_status st = {0};
     tfc_example *ex;
@@ -144,12 +399,14 @@ static void check_json(const uint8_t *data, size_t size) {
         CHECK(tfc_example_parse(buf, n, &back, &st) == TFC_OK);
         CHECK(tfc_example_equal(ex, back));
         tfc_example_free(back);
+        check_example(buf, n);
     } else {
         tfc_sequence_example *back;
         CHECK(tfc_sequence_example_serialize(se, &buf, &n, &st) == TFC_OK);
         CHECK(tfc_sequence_example_parse(buf, n, &back, &st) == TFC_OK);
         CHECK(tfc_sequence_example_equal(se, back));
         tfc_sequence_example_free(back);
+        check_sequence(buf, n);
     }
     tfc_free(buf);
     tfc_example_free(ex);

@@ -1,7 +1,6 @@
-/* tf.train.Example: a Features map behind a handle, parsed with protobuf-c and serialized by
+/* tf.train.Example: a Features map behind a handle, parsed by decode_maps.c and serialized by
  * wire.c. */
 #include "example/example_int.h"
-#include "proto/example.pb-c.h"
 
 tfc_example *tfc_example_new(void) {
     tfc_example *ex = tfc_malloc(sizeof *ex);
@@ -43,15 +42,14 @@ tfc_code tfc_example_parse(const void *data, size_t n, tfc_example **out, tfc_st
     tfc_status local;
     if (!st) st = &local;
     *out = NULL;
-    Tensorflow__Example *pb = (Tensorflow__Example *)tfc__wire_unpack(
-        &tensorflow__example__descriptor, "Example", data, n, st);
-    if (!pb) return st->code;
     tfc_example *ex = tfc_example_new();
-    tfc_code c = ex ? tfc__features_from_pb(pb->features, &ex->features) : TFC_RESOURCE_EXHAUSTED;
-    tfc__wire_free(&pb->base);
+    if (!ex)
+        return tfc_status_set(st, TFC_RESOURCE_EXHAUSTED,
+                              "out of memory parsing Example (%zu bytes)", n);
+    tfc_code c = tfc__decode(data, n, &ex->features, NULL, st);
     if (c != TFC_OK) {
         tfc_example_free(ex);
-        return tfc_status_set(st, c, "out of memory parsing Example (%zu bytes)", n);
+        return c;
     }
     *out = ex;
     return TFC_OK;
@@ -77,13 +75,14 @@ bool tfc_example_is_sequence(const void *data, size_t n) {
     if (!n) return false;
     const uint8_t *p = data, *end = p + n;
     while (p < end) {
+        /* The parser's limits: tags and lengths up to 5 bytes, varints up to 10. */
         uint64_t tag, len;
-        size_t k = tfc_varint_get64(p, end, &tag);
+        size_t k = tfc__wire_varint(p, end, 5, &tag);
         if (!k) return false;
         p += k;
         switch (tag & 7) {
         case 0:
-            k = tfc_varint_get64(p, end, &len);
+            k = tfc__wire_varint(p, end, 10, &len);
             if (!k) return false;
             p += k;
             continue;
@@ -94,7 +93,7 @@ bool tfc_example_is_sequence(const void *data, size_t n) {
             len = 4;
             break;
         case 2:
-            k = tfc_varint_get64(p, end, &len);
+            k = tfc__wire_varint(p, end, 5, &len);
             if (!k) return false;
             p += k;
             break;

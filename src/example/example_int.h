@@ -7,7 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "proto/feature.pb-c.h"
 #include "tfc/example.h"
 
 /* One Feature's values. data is NULL when count is 0, else one tfc_malloc block: float[count],
@@ -73,8 +72,12 @@ bool tfc__fval_equal(const tfc__fval *a, const tfc__fval *b);
 
 void tfc__features_init(tfc_features *fs);
 void tfc__features_clear(tfc_features *fs);
-/* Replaces (keeping its position) or appends key; takes ownership of *v (left NONE). */
+/* Replaces (keeping its position) or appends key; takes ownership of *v (left NONE). On
+ * RESOURCE_EXHAUSTED *v stays the caller's. */
 tfc_code tfc__features_put(tfc_features *fs, const char *key, tfc__fval *v);
+/* The same with key a tfc_malloc'd string that is taken over (and freed if the key is there
+ * already, or on failure). */
+tfc_code tfc__features_put_owned(tfc_features *fs, char *key, tfc__fval *v);
 
 /* ---- sequence_example.c ---- */
 /* Finds or creates list key; *idx receives its position. */
@@ -84,13 +87,7 @@ tfc_code tfc__seq_list_push(tfc_sequence_example *se, size_t idx, tfc__fval *ste
 /* Replaces list idx's steps by nothing (for a later duplicate key, which wins). */
 void tfc__seq_list_reset(tfc_sequence_example *se, size_t idx);
 
-/* ---- wire.c: protobuf-c glue and the serializer ---- */
-/* A ProtobufCAllocator over tfc_malloc/tfc_free. */
-void tfc__pb_allocator(ProtobufCAllocator *a);
-/* Moves a protobuf-c Features map into fs (last duplicate key wins); the float and int64 arrays
- * are taken from the message rather than copied. */
-tfc_code tfc__features_from_pb(Tensorflow__Features *pb, tfc_features *fs);
-tfc_code tfc__fval_from_pb(Tensorflow__Feature *pb, tfc__fval *out);
+/* ---- wire.c: the serializer ---- */
 size_t tfc__features_wire_size(const tfc_features *fs);
 uint8_t *tfc__features_wire_write(const tfc_features *fs, uint8_t *p);
 size_t tfc__fval_wire_size(const tfc__fval *v);
@@ -98,20 +95,19 @@ uint8_t *tfc__fval_wire_write(const tfc__fval *v, uint8_t *p);
 /* Field header: tag byte of a field < 16 with wire type LEN, then the varint length. */
 size_t tfc__wire_len_field_size(size_t body);
 uint8_t *tfc__wire_len_field(uint8_t *p, uint8_t tag, size_t body);
-/* Largest message tfc serializes: protobuf's 2 GiB limit. */
+/* Largest message tfc serializes or parses: protobuf's 2 GiB limit. */
 #define TFC__WIRE_MAX ((size_t)INT32_MAX)
 
-/* ---- wire_check.c ---- */
-/* Walks data as a message of type desc and reports the first thing protobuf-c would reject (and
- * keys holding a NUL byte, which tfc cannot represent) as "path: problem at byte N" into msg.
- * Returns true if the bytes are well-formed. */
-bool tfc__wire_check(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t n,
-                     char *msg, size_t msg_size);
-/* Parses data as desc with the tfc allocator; on failure sets st to INVALID_ARGUMENT
- * "could not parse <what>: <problem>" (or RESOURCE_EXHAUSTED). */
-ProtobufCMessage *tfc__wire_unpack(const ProtobufCMessageDescriptor *desc, const char *what,
-                                   const void *data, size_t n, tfc_status *st);
-void tfc__wire_free(ProtobufCMessage *m);
+/* ---- decode.c, decode_maps.c: the parser (rules in decode_int.h) ---- */
+/* Reads a varint of at most max bytes from [p, end) into *v (bits past 64 dropped, as protobuf's
+ * parsers do); returns its length, or 0 if it is truncated or longer. */
+size_t tfc__wire_varint(const uint8_t *p, const uint8_t *end, size_t max, uint64_t *v);
+/* Parses n bytes of an Example (se NULL: field 1 into fs) or a SequenceExample (field 1 into fs
+ * = &se->context, field 2 into se's lists), adding to what fs and se hold. On error sets st to
+ * INVALID_ARGUMENT "could not parse Example: PATH: PROBLEM at byte N" (or SequenceExample), or
+ * RESOURCE_EXHAUSTED; fs and se then hold part of the message and are the caller's to free. */
+tfc_code tfc__decode(const void *data, size_t n, tfc_features *fs, tfc_sequence_example *se,
+                     tfc_status *st);
 
 /* ---- strbuf.c: growable strings and the formatting shared by text, JSON and key trees ---- */
 typedef struct tfc__sb {

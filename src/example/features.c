@@ -204,9 +204,10 @@ static size_t features_index(const tfc_features *fs, const char *key) {
     return tfc__keymap_find(&fs->map, fs->items, sizeof *fs->items, fs->n, key);
 }
 
-tfc_code tfc__features_put(tfc_features *fs, const char *key, tfc__fval *v) {
+tfc_code tfc__features_put_owned(tfc_features *fs, char *key, tfc__fval *v) {
     size_t i = features_index(fs, key);
     if (i != SIZE_MAX) {
+        tfc_free(key);
         tfc__fval_clear(&fs->items[i].v);
         fs->items[i].v = *v;
         *v = (tfc__fval){0};
@@ -215,16 +216,22 @@ tfc_code tfc__features_put(tfc_features *fs, const char *key, tfc__fval *v) {
     if (fs->n == fs->cap) {
         size_t cap = fs->cap ? fs->cap * 2 : 8;
         tfc__fentry *items = tfc_realloc(fs->items, cap * sizeof *items);
-        if (!items) return TFC_RESOURCE_EXHAUSTED;
+        if (!items) {
+            tfc_free(key);
+            return TFC_RESOURCE_EXHAUSTED;
+        }
         fs->items = items;
         fs->cap = cap;
     }
-    char *k = tfc_strdup(key);
-    if (!k) return TFC_RESOURCE_EXHAUSTED;
-    fs->items[fs->n++] = (tfc__fentry){k, *v};
+    fs->items[fs->n++] = (tfc__fentry){key, *v};
     *v = (tfc__fval){0};
     tfc__keymap_update(&fs->map, fs->items, sizeof *fs->items, fs->n, false);
     return TFC_OK;
+}
+
+tfc_code tfc__features_put(tfc_features *fs, const char *key, tfc__fval *v) {
+    char *k = tfc_strdup(key);
+    return k ? tfc__features_put_owned(fs, k, v) : TFC_RESOURCE_EXHAUSTED;
 }
 
 size_t tfc_features_count(const tfc_features *fs) {

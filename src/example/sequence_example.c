@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "example/example_int.h"
-#include "proto/example.pb-c.h"
 
 tfc_sequence_example *tfc_sequence_example_new(void) {
     tfc_sequence_example *se = tfc_malloc(sizeof *se);
@@ -127,40 +126,19 @@ bool tfc_sequence_example_equal(const tfc_sequence_example *a, const tfc_sequenc
     return true;
 }
 
-static tfc_code lists_from_pb(Tensorflow__FeatureLists *pb, tfc_sequence_example *se) {
-    if (!pb) return TFC_OK;
-    for (size_t i = 0; i < pb->n_feature_list; i++) {
-        const Tensorflow__FeatureList *fl = pb->feature_list[i]->value;
-        size_t idx;
-        tfc_code c = tfc__seq_list_get(se, pb->feature_list[i]->key, &idx);
-        if (c != TFC_OK) return c;
-        tfc__seq_list_reset(se, idx); /* a later duplicate key replaces the earlier list */
-        for (size_t s = 0; fl && s < fl->n_feature; s++) {
-            tfc__fval v;
-            c = tfc__fval_from_pb(fl->feature[s], &v);
-            if (c == TFC_OK) c = tfc__seq_list_push(se, idx, &v);
-            tfc__fval_clear(&v);
-            if (c != TFC_OK) return c;
-        }
-    }
-    return TFC_OK;
-}
-
 tfc_code tfc_sequence_example_parse(const void *data, size_t n, tfc_sequence_example **out,
                                     tfc_status *st) {
     tfc_status local;
     if (!st) st = &local;
     *out = NULL;
-    Tensorflow__SequenceExample *pb = (Tensorflow__SequenceExample *)tfc__wire_unpack(
-        &tensorflow__sequence_example__descriptor, "SequenceExample", data, n, st);
-    if (!pb) return st->code;
     tfc_sequence_example *se = tfc_sequence_example_new();
-    tfc_code c = se ? tfc__features_from_pb(pb->context, &se->context) : TFC_RESOURCE_EXHAUSTED;
-    if (c == TFC_OK) c = lists_from_pb(pb->feature_lists, se);
-    tfc__wire_free(&pb->base);
+    if (!se)
+        return tfc_status_set(st, TFC_RESOURCE_EXHAUSTED,
+                              "out of memory parsing SequenceExample (%zu bytes)", n);
+    tfc_code c = tfc__decode(data, n, &se->context, se, st);
     if (c != TFC_OK) {
         tfc_sequence_example_free(se);
-        return tfc_status_set(st, c, "out of memory parsing SequenceExample (%zu bytes)", n);
+        return c;
     }
     *out = se;
     return TFC_OK;

@@ -1,72 +1,9 @@
-/* The wire side of the Feature family: protobuf-c's parsed messages moved into tfc's
- * representation, and the serializer, which writes the bytes directly (keys in order, packed
- * lists) so the output is exactly what TensorFlow's own writer would produce for the same order. */
+/* The serializer of the Feature family, which writes the bytes directly (keys in order, packed
+ * lists) so the output is exactly what TensorFlow's own writer would produce for the same order.
+ * (The parser is decode.c and decode_maps.c.) */
 #include <string.h>
 
 #include "example/example_int.h"
-
-static void *pb_alloc(void *ctx, size_t n) {
-    (void)ctx;
-    return tfc_malloc(n);
-}
-
-static void pb_free(void *ctx, void *p) {
-    (void)ctx;
-    tfc_free(p);
-}
-
-void tfc__pb_allocator(ProtobufCAllocator *a) {
-    *a = (ProtobufCAllocator){.alloc = pb_alloc, .free = pb_free, .allocator_data = NULL};
-}
-
-/* ---- protobuf-c -> tfc ---- */
-
-tfc_code tfc__fval_from_pb(Tensorflow__Feature *pb, tfc__fval *out) {
-    *out = (tfc__fval){0};
-    if (!pb) return TFC_OK;
-    switch (pb->kind_case) {
-    case TENSORFLOW__FEATURE__KIND_FLOAT_LIST:
-        /* The arrays were allocated with tfc_malloc (our allocator), so they are taken over. */
-        *out = (tfc__fval){TFC_FEATURE_FLOAT, pb->float_list->n_value, pb->float_list->value};
-        pb->float_list->value = NULL, pb->float_list->n_value = 0;
-        return TFC_OK;
-    case TENSORFLOW__FEATURE__KIND_INT64_LIST:
-        *out = (tfc__fval){TFC_FEATURE_INT64, pb->int64_list->n_value, pb->int64_list->value};
-        pb->int64_list->value = NULL, pb->int64_list->n_value = 0;
-        return TFC_OK;
-    case TENSORFLOW__FEATURE__KIND_BYTES_LIST: {
-        const Tensorflow__BytesList *bl = pb->bytes_list;
-        size_t total = 0;
-        for (size_t i = 0; i < bl->n_value; i++) total += bl->value[i].len;
-        tfc_code c = tfc__fval_alloc_bytes(out, bl->n_value, total);
-        if (c != TFC_OK) return c;
-        tfc_bytes *items = out->data;
-        uint8_t *p = tfc__fval_payload(out);
-        for (size_t i = 0; i < bl->n_value; i++) {
-            if (bl->value[i].len) memcpy(p, bl->value[i].data, bl->value[i].len);
-            items[i] = (tfc_bytes){p, bl->value[i].len};
-            p += bl->value[i].len;
-        }
-        return TFC_OK;
-    }
-    default:
-        return TFC_OK; /* an empty Feature */
-    }
-}
-
-tfc_code tfc__features_from_pb(Tensorflow__Features *pb, tfc_features *fs) {
-    if (!pb) return TFC_OK;
-    for (size_t i = 0; i < pb->n_feature; i++) {
-        tfc__fval v;
-        tfc_code c = tfc__fval_from_pb(pb->feature[i]->value, &v);
-        if (c == TFC_OK) c = tfc__features_put(fs, pb->feature[i]->key, &v);
-        tfc__fval_clear(&v);
-        if (c != TFC_OK) return c;
-    }
-    return TFC_OK;
-}
-
-/* ---- tfc -> wire ---- */
 
 size_t tfc__wire_len_field_size(size_t body) {
     return 1 + tfc_varint_len64(body) + body;
