@@ -13,6 +13,7 @@ enum { CLI_OK = 0, CLI_DATA_ERROR = 1, CLI_USAGE = 2 };
 /* Subcommand families: argv[0] is the family name ("record", "example"). */
 int cli_record(int argc, char **argv);
 int cli_example(int argc, char **argv);
+int cli_graph(int argc, char **argv);
 
 /* Prints "tfc: CODE: message" to stderr; returns CLI_DATA_ERROR (or CLI_USAGE for
  * INVALID_ARGUMENT coming from flag parsing, when usage is true). */

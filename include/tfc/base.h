@@ -88,6 +88,10 @@ void tfc_aligned_free(void *p);
 /* Number of live (allocated, not yet freed) blocks and their total bytes. */
 int64_t tfc_alloc_live_count(void);
 int64_t tfc_alloc_live_bytes(void);
+/* Number of allocations made since the process started (tfc_malloc, tfc_calloc, tfc_realloc,
+ * tfc_aligned_alloc, ...): a difference across a piece of code says whether it allocated at all
+ * (a session's repeated runs of one signature must not). */
+int64_t tfc_alloc_total_count(void);
 
 /* ---- CRC-32C (Castagnoli) ----
  * Uses the SSE4.2 crc32 instruction when the CPU has it (three interleaved streams on large

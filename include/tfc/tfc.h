@@ -7,7 +7,9 @@
 #include "tfc/gfile.h"
 #include "tfc/graph.h"
 #include "tfc/record.h"
+#include "tfc/session.h"
 #include "tfc/tensor.h"
 #include "tfc/testing.h"
+#include "tfc/variables.h"
 
 #endif

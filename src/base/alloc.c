@@ -8,6 +8,7 @@
 
 static _Atomic int64_t live_count;
 static _Atomic int64_t live_bytes;
+static _Atomic int64_t total_count; /* allocations ever made, for "allocates nothing" tests */
 
 #define HDR 16 /* keeps malloc's 16-byte alignment for the caller */
 
@@ -17,6 +18,7 @@ void *tfc_malloc(size_t n) {
     if (!p) return NULL;
     memcpy(p, &n, sizeof n);
     atomic_fetch_add_explicit(&live_count, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&total_count, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&live_bytes, (int64_t)n, memory_order_relaxed);
     return p + HDR;
 }
@@ -46,6 +48,7 @@ void *tfc_realloc(void *p, size_t n) {
     memcpy(&old, b, sizeof old);
     unsigned char *nb = realloc(b, n + HDR);
     if (!nb) return NULL;
+    atomic_fetch_add_explicit(&total_count, 1, memory_order_relaxed);
     memcpy(nb, &n, sizeof n);
     atomic_fetch_add_explicit(&live_bytes, (int64_t)n - (int64_t)old, memory_order_relaxed);
     return nb + HDR;
@@ -71,6 +74,7 @@ void *tfc_aligned_alloc(size_t n) {
     void *p = NULL;
     if (posix_memalign(&p, 64, n ? n : 64) != 0) return NULL;
     atomic_fetch_add_explicit(&live_count, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&total_count, 1, memory_order_relaxed);
     return p;
 }
 
@@ -86,4 +90,8 @@ int64_t tfc_alloc_live_count(void) {
 
 int64_t tfc_alloc_live_bytes(void) {
     return atomic_load(&live_bytes);
+}
+
+int64_t tfc_alloc_total_count(void) {
+    return atomic_load(&total_count);
 }

@@ -1,12 +1,13 @@
 /* The base family: graph inputs and constants (Placeholder, PlaceholderWithDefault, Const,
  * Identity, IdentityN, NoOp), the broadcasting arithmetic TF graphs start with (Add, AddV2, Sub,
  * Mul, RealDiv), AddN (what gradients sum paths with), MatMul, a few unary ops, Shape and Reshape.
- * Signatures, attrs, defaults and type sets are TensorFlow's; kernels and gradients come with the
- * runtime. */
+ * Signatures, attrs, defaults and type sets are TensorFlow's; the kernels are in base_kernels.c and
+ * math_kernels.c. */
 #include <stdio.h>
 #include <string.h>
 
 #include "graph/op_def.h"
+#include "ops/base_kernels.h"
 
 /* ---- Shape functions ---- */
 
@@ -184,72 +185,98 @@ static const tfc_op_spec base_ops[] = {
     {.name = "Placeholder",
      .sig = "-> output: dtype",
      .attrs = "dtype: type; shape: shape = { unknown_rank: true }",
-     .shape = tfc__shape_from_attr},
+     .shape = tfc__shape_from_attr,
+     .kernel = &tfc__kernel_placeholder},
     {.name = "PlaceholderWithDefault",
      .sig = "input: dtype -> output: dtype",
      .attrs = "dtype: type; shape: shape",
-     .shape = shape_placeholder_with_default},
+     .shape = shape_placeholder_with_default,
+     .kernel = &tfc__kernel_placeholder_with_default},
     {.name = "Const",
      .sig = "-> output: dtype",
      .attrs = "value: tensor; dtype: type",
      .shape = shape_const,
+     .kernel = &tfc__kernel_const,
      .flags = TFC_OP_NO_GRADIENT},
     {.name = "Identity",
      .sig = "input: T -> output: T",
      .attrs = "T: type",
-     .shape = tfc__shape_unchanged},
+     .shape = tfc__shape_unchanged,
+     .kernel = &tfc__kernel_identity},
     {.name = "IdentityN",
      .sig = "input: T -> output: T",
      .attrs = "T: list(type) >= 1",
-     .shape = shape_identity_n},
+     .shape = shape_identity_n,
+     .kernel = &tfc__kernel_identity},
     {.name = "NoOp", .sig = "", .attrs = "", .flags = TFC_OP_NO_GRADIENT},
     {.name = "Add",
      .sig = BINARY_SIG,
      .attrs = "T: {bfloat16, half, float, double, uint8, int8, int16, int32, int64, complex64, "
               "complex128, string}",
-     .shape = tfc__shape_broadcast},
+     .shape = tfc__shape_broadcast,
+     .kernel = &tfc__kernel_add},
     {.name = "AddN", /* what gradients sum their paths with */
      .sig = "inputs: N * T -> sum: T",
      .attrs = "N: int >= 1; T: {numbertypes, variant}",
-     .shape = shape_add_n},
+     .shape = shape_add_n,
+     .kernel = &tfc__kernel_add_n},
     {.name = "AddV2",
      .sig = BINARY_SIG,
      .attrs = "T: {bfloat16, half, float, double, uint8, uint16, uint32, uint64, int8, int16, "
               "int32, int64, complex64, complex128}",
-     .shape = tfc__shape_broadcast},
-    {.name = "Sub", .sig = BINARY_SIG, .attrs = BINARY_MORE, .shape = tfc__shape_broadcast},
-    {.name = "Mul", .sig = BINARY_SIG, .attrs = BINARY_MORE, .shape = tfc__shape_broadcast},
-    {.name = "RealDiv", .sig = BINARY_SIG, .attrs = BINARY_MORE, .shape = tfc__shape_broadcast},
+     .shape = tfc__shape_broadcast,
+     .kernel = &tfc__kernel_add},
+    {.name = "Sub",
+     .sig = BINARY_SIG,
+     .attrs = BINARY_MORE,
+     .shape = tfc__shape_broadcast,
+     .kernel = &tfc__kernel_sub},
+    {.name = "Mul",
+     .sig = BINARY_SIG,
+     .attrs = BINARY_MORE,
+     .shape = tfc__shape_broadcast,
+     .kernel = &tfc__kernel_mul},
+    {.name = "RealDiv",
+     .sig = BINARY_SIG,
+     .attrs = BINARY_MORE,
+     .shape = tfc__shape_broadcast,
+     .kernel = &tfc__kernel_real_div},
     {.name = "MatMul",
      .sig = "a: T, b: T -> product: T",
      .attrs = "transpose_a: bool = false; transpose_b: bool = false; "
               "T: {bfloat16, half, float, double, int32, int64, uint8, uint16, uint32, uint64, "
               "complex64, complex128}; "
               "grad_a: bool = false; grad_b: bool = false",
-     .shape = shape_matmul},
+     .shape = shape_matmul,
+     .kernel = &tfc__kernel_matmul},
     {.name = "Relu",
      .sig = "features: T -> activations: T",
      .attrs = "T: {realnumbertypes, qint8}",
-     .shape = tfc__shape_unchanged},
+     .shape = tfc__shape_unchanged,
+     .kernel = &tfc__kernel_relu},
     {.name = "Neg",
      .sig = "x: T -> y: T",
      .attrs =
          "T: {bfloat16, half, float, double, int8, int16, int32, int64, complex64, complex128}",
-     .shape = tfc__shape_unchanged},
+     .shape = tfc__shape_unchanged,
+     .kernel = &tfc__kernel_neg},
     {.name = "Square",
      .sig = "x: T -> y: T",
      .attrs = "T: {bfloat16, half, float, double, int8, int16, int32, int64, uint8, uint16, "
               "uint32, uint64, complex64, complex128}",
-     .shape = tfc__shape_unchanged},
+     .shape = tfc__shape_unchanged,
+     .kernel = &tfc__kernel_square},
     {.name = "Shape",
      .sig = "input: T -> output: out_type",
      .attrs = "T: type; out_type: {int32, int64} = DT_INT32",
      .shape = shape_shape,
+     .kernel = &tfc__kernel_shape,
      .flags = TFC_OP_NO_GRADIENT},
     {.name = "Reshape",
      .sig = "tensor: T, shape: Tshape -> output: T",
      .attrs = "T: type; Tshape: {int32, int64} = DT_INT32",
-     .shape = shape_reshape},
+     .shape = shape_reshape,
+     .kernel = &tfc__kernel_reshape},
 };
 
 const tfc_op_family tfc__ops_base = {"base", base_ops, (int)(sizeof base_ops / sizeof base_ops[0])};

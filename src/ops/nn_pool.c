@@ -1,0 +1,227 @@
+/* MaxPool, AvgPool and their gradients (NHWC, float32 and float64), with TF's CPU semantics:
+ * padding never wins a max (a window wholly in EXPLICIT padding gives the lowest finite value),
+ * an average divides by the number of in-bounds elements only, and MaxPoolGrad recomputes the
+ * argmax from orig_input, giving each window's gradient to its first maximum in row-major
+ * order. Forward ops split output rows over the pool, gradients split the batch. */
+#include <float.h>
+#include <string.h>
+
+#include "ops/nn_int.h"
+
+typedef struct pool_state {
+    tfc_dtype dt;
+    tfc__nn_attrs a;
+} pool_state;
+
+static tfc_code pool_prepare(const tfc_node *n, void **state, tfc_status *st) {
+    pool_state s;
+    if (tfc__nn_float_type(n, "T", &s.dt, st) || tfc__nn_attrs_parse(n, true, &s.a, st))
+        return st->code;
+    pool_state *p = tfc_malloc(sizeof *p);
+    if (!p) return tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "out of memory");
+    *p = s;
+    *state = p;
+    return TFC_OK;
+}
+
+typedef struct pool_job {
+    tfc__nn_geom g;
+    const void *x, *dy;
+    void *y, *dx;
+    bool avg;
+} pool_job;
+
+/* The in-bounds input range [*lo, *hi) of output index o along one dim. */
+static inline void window(int64_t o, int64_t stride, int64_t pad, int64_t k, int64_t in,
+                          int64_t *lo, int64_t *hi) {
+    int64_t s = o * stride - pad, e = s + k;
+    *lo = s < 0 ? 0 : s;
+    *hi = e > in ? in : e;
+    if (*hi < *lo) *hi = *lo; /* wholly in EXPLICIT padding: empty */
+}
+
+/* Forward: task i is output row (n, oh) = (i / out_h, i % out_h). */
+#define POOL_ROW(T, LOWEST)                                                                        \
+    static void pool_row_##T(const pool_job *j, int64_t i) {                                       \
+        const tfc__nn_geom *g = &j->g;                                                             \
+        int64_t n = i / g->out_h, oh = i % g->out_h, C = g->in_c, h0, h1, w0, w1;                  \
+        window(oh, g->stride_h, g->pad_top, g->k_h, g->in_h, &h0, &h1);                            \
+        const T *x = (const T *)j->x + n * g->in_h * g->in_w * C;                                  \
+        for (int64_t ow = 0; ow < g->out_w; ow++) {                                                \
+            T *y = (T *)j->y + ((n * g->out_h + oh) * g->out_w + ow) * C;                          \
+            window(ow, g->stride_w, g->pad_left, g->k_w, g->in_w, &w0, &w1);                       \
+            for (int64_t c = 0; c < C; c++) y[c] = j->avg ? 0 : LOWEST;                            \
+            for (int64_t h = h0; h < h1; h++)                                                      \
+                for (int64_t w = w0; w < w1; w++) {                                                \
+                    const T *p = x + (h * g->in_w + w) * C;                                        \
+                    if (j->avg)                                                                    \
+                        for (int64_t c = 0; c < C; c++) y[c] += p[c];                              \
+                    else                                                                           \
+                        for (int64_t c = 0; c < C; c++) y[c] = p[c] > y[c] ? p[c] : y[c];          \
+                }                                                                                  \
+            int64_t count = (h1 - h0) * (w1 - w0);                                                 \
+            if (j->avg && count > 0)                                                               \
+                for (int64_t c = 0; c < C; c++) y[c] /= (T)count;                                  \
+        }                                                                                          \
+    }
+POOL_ROW(float, -FLT_MAX)
+POOL_ROW(double, -DBL_MAX)
+
+static void pool_row_f32(void *ctx, int64_t i) {
+    pool_row_float(ctx, i);
+}
+static void pool_row_f64(void *ctx, int64_t i) {
+    pool_row_double(ctx, i);
+}
+
+/* Gradients: task n is image n; dx is zeroed here. */
+#define POOL_GRAD(T)                                                                               \
+    static void pool_grad_##T(const pool_job *j, int64_t n) {                                      \
+        const tfc__nn_geom *g = &j->g;                                                             \
+        int64_t C = g->in_c, in_img = g->in_h * g->in_w * C, h0, h1, w0, w1;                       \
+        const T *x = j->x ? (const T *)j->x + n * in_img : NULL;                                   \
+        T *dx = (T *)j->dx + n * in_img;                                                           \
+        memset(dx, 0, (size_t)in_img * sizeof(T));                                                 \
+        for (int64_t oh = 0; oh < g->out_h; oh++) {                                                \
+            window(oh, g->stride_h, g->pad_top, g->k_h, g->in_h, &h0, &h1);                        \
+            for (int64_t ow = 0; ow < g->out_w; ow++) {                                            \
+                window(ow, g->stride_w, g->pad_left, g->k_w, g->in_w, &w0, &w1);                   \
+                const T *dy = (const T *)j->dy + ((n * g->out_h + oh) * g->out_w + ow) * C;        \
+                int64_t count = (h1 - h0) * (w1 - w0);                                             \
+                if (count <= 0) continue;                                                          \
+                if (j->avg) {                                                                      \
+                    for (int64_t h = h0; h < h1; h++)                                              \
+                        for (int64_t w = w0; w < w1; w++) {                                        \
+                            T *p = dx + (h * g->in_w + w) * C;                                     \
+                            for (int64_t c = 0; c < C; c++) p[c] += dy[c] / (T)count;              \
+                        }                                                                          \
+                    continue;                                                                      \
+                }                                                                                  \
+                for (int64_t c = 0; c < C; c++) {                                                  \
+                    int64_t best = h0 * g->in_w + w0;                                              \
+                    for (int64_t h = h0; h < h1; h++)                                              \
+                        for (int64_t w = w0; w < w1; w++)                                          \
+                            if (x[(h * g->in_w + w) * C + c] > x[best * C + c])                    \
+                                best = h * g->in_w + w;                                            \
+                    dx[best * C + c] += dy[c];                                                     \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+    }
+POOL_GRAD(float)
+POOL_GRAD(double)
+
+static void pool_grad_f32(void *ctx, int64_t n) {
+    pool_grad_float(ctx, n);
+}
+static void pool_grad_f64(void *ctx, int64_t n) {
+    pool_grad_double(ctx, n);
+}
+
+/* The geometry for a rank-4 input of the state's dtype; fails naming `what`. */
+static tfc_code pool_geom(tfc_kernel_ctx *c, const pool_state *s, const tfc_tensor *x,
+                          const int64_t dims[4], const char *what, tfc__nn_geom *g) {
+    char buf[96];
+    if (x && tfc_tensor_dtype(x) != s->dt)
+        return tfc_kctx_fail(c, TFC_INVALID_ARGUMENT, "%s must be %s, got %s", what,
+                             tfc_dtype_name(s->dt), tfc_dtype_name(tfc_tensor_dtype(x)));
+    if (x && tfc_tensor_rank(x) != 4)
+        return tfc_kctx_fail(c, TFC_INVALID_ARGUMENT, "%s must be 4-dimensional, got shape %s",
+                             what, tfc_shape_to_string(tfc_tensor_shape(x), buf, sizeof buf));
+    tfc_status st = {0};
+    if (tfc__nn_geom_make(&s->a, dims[0], dims[1], dims[2], dims[3], s->a.k_h, s->a.k_w, dims[3], g,
+                          &st))
+        return tfc_kctx_fail(c, st.code, "%s", st.msg);
+    return TFC_OK;
+}
+
+/* Checks that t (what) has the pooled output's shape. */
+static tfc_code check_out_shape(tfc_kernel_ctx *c, const pool_state *s, const tfc__nn_geom *g,
+                                const tfc_tensor *t, const char *what) {
+    tfc_shape want = tfc_shape_make(4, (int64_t[]){g->n, g->out_h, g->out_w, g->in_c});
+    char a[96], b[96];
+    if (tfc_tensor_dtype(t) != s->dt || !tfc_shape_equal(tfc_tensor_shape(t), &want))
+        return tfc_kctx_fail(c, TFC_INVALID_ARGUMENT, "%s must be %s %s, got %s %s", what,
+                             tfc_dtype_name(s->dt), tfc_shape_to_string(&want, a, sizeof a),
+                             tfc_dtype_name(tfc_tensor_dtype(t)),
+                             tfc_shape_to_string(tfc_tensor_shape(t), b, sizeof b));
+    return TFC_OK;
+}
+
+static tfc_code pool_forward(tfc_kernel_ctx *c, void *state, bool avg) {
+    const pool_state *s = state;
+    const tfc_tensor *x = tfc_kctx_input(c, 0);
+    pool_job j = {.avg = avg, .x = tfc_tensor_data_const(x)};
+    int64_t d[4];
+    for (int k = 0; k < 4; k++) d[k] = tfc_tensor_dim(x, k);
+    if (pool_geom(c, s, x, d, "input", &j.g)) return TFC_INVALID_ARGUMENT;
+    tfc_shape os = tfc_shape_make(4, (int64_t[]){j.g.n, j.g.out_h, j.g.out_w, j.g.in_c});
+    tfc_tensor *y;
+    tfc_code rc = tfc_kctx_alloc_output(c, 0, s->dt, &os, &y);
+    if (rc) return rc;
+    j.y = tfc_tensor_data(y);
+    tfc__nn_parallel(tfc_kctx_pool(c), j.g.n * j.g.out_h,
+                     s->dt == TFC_DT_FLOAT ? pool_row_f32 : pool_row_f64, &j);
+    return TFC_OK;
+}
+
+static tfc_code max_pool_compute(tfc_kernel_ctx *c, void *state) {
+    return pool_forward(c, state, false);
+}
+
+static tfc_code avg_pool_compute(tfc_kernel_ctx *c, void *state) {
+    return pool_forward(c, state, true);
+}
+
+static tfc_code run_grad(tfc_kernel_ctx *c, const pool_state *s, pool_job *j) {
+    tfc_shape xs = tfc_shape_make(4, (int64_t[]){j->g.n, j->g.in_h, j->g.in_w, j->g.in_c});
+    tfc_tensor *dx;
+    tfc_code rc = tfc_kctx_alloc_output(c, 0, s->dt, &xs, &dx);
+    if (rc) return rc;
+    j->dx = tfc_tensor_data(dx);
+    tfc__nn_parallel(tfc_kctx_pool(c), j->g.n,
+                     s->dt == TFC_DT_FLOAT ? pool_grad_f32 : pool_grad_f64, j);
+    return TFC_OK;
+}
+
+static tfc_code max_pool_grad_compute(tfc_kernel_ctx *c, void *state) {
+    const pool_state *s = state;
+    const tfc_tensor *x = tfc_kctx_input(c, 0), *y = tfc_kctx_input(c, 1),
+                     *dy = tfc_kctx_input(c, 2);
+    pool_job j = {.x = tfc_tensor_data_const(x), .dy = tfc_tensor_data_const(dy)};
+    int64_t d[4];
+    for (int k = 0; k < 4; k++) d[k] = tfc_tensor_dim(x, k);
+    if (pool_geom(c, s, x, d, "orig_input", &j.g) ||
+        check_out_shape(c, s, &j.g, y, "orig_output") || check_out_shape(c, s, &j.g, dy, "grad"))
+        return TFC_INVALID_ARGUMENT;
+    return run_grad(c, s, &j);
+}
+
+static tfc_code avg_pool_grad_compute(tfc_kernel_ctx *c, void *state) {
+    const pool_state *s = state;
+    const tfc_tensor *shape = tfc_kctx_input(c, 0), *dy = tfc_kctx_input(c, 1);
+    if (tfc_tensor_dtype(shape) != TFC_DT_INT32 || tfc_tensor_rank(shape) != 1 ||
+        tfc_tensor_num_elements(shape) != 4)
+        return tfc_kctx_fail(c, TFC_INVALID_ARGUMENT,
+                             "orig_input_shape must be an int32 vector of 4 sizes");
+    const int32_t *v = tfc_tensor_data_const(shape);
+    int64_t d[4];
+    for (int k = 0; k < 4; k++) {
+        if (v[k] < 0)
+            return tfc_kctx_fail(c, TFC_INVALID_ARGUMENT, "orig_input_shape[%d] is negative: %d", k,
+                                 (int)v[k]);
+        d[k] = v[k];
+    }
+    pool_job j = {.avg = true, .dy = tfc_tensor_data_const(dy)};
+    if (pool_geom(c, s, NULL, d, "orig_input_shape", &j.g) ||
+        check_out_shape(c, s, &j.g, dy, "grad"))
+        return TFC_INVALID_ARGUMENT;
+    return run_grad(c, s, &j);
+}
+
+const tfc_kernel tfc__kernel_max_pool = {.prepare = pool_prepare, .compute = max_pool_compute};
+const tfc_kernel tfc__kernel_avg_pool = {.prepare = pool_prepare, .compute = avg_pool_compute};
+const tfc_kernel tfc__kernel_max_pool_grad = {.prepare = pool_prepare,
+                                              .compute = max_pool_grad_compute};
+const tfc_kernel tfc__kernel_avg_pool_grad = {.prepare = pool_prepare,
+                                              .compute = avg_pool_grad_compute};
