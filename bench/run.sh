@@ -17,7 +17,7 @@ export BENCH_DIR=${BENCH_DIR:-$BUILD_DIR/bench-data}
 export BENCH_REPS=${BENCH_REPS:-5}
 export TFC_BIN=${TFC_BIN:-$BUILD_DIR/tfc}
 
-for exe in "$BUILD_DIR/bench_record" "$TFC_BIN"; do
+for exe in "$BUILD_DIR/bench_record" "$BUILD_DIR/bench_engine" "$TFC_BIN"; do
     if [ ! -x "$exe" ]; then
         echo "bench/run.sh: $exe not found; build first (make, or cmake --build $BUILD_DIR)" >&2
         exit 1
@@ -37,4 +37,9 @@ for part in crc example count read gzip write; do
         rc=1
     fi
 done
+# The engine: session overhead and MatMul through a session vs cblas_sgemm.
+if ! "$BUILD_DIR/bench_engine"; then
+    echo "bench/run.sh: bench_engine failed" >&2
+    rc=1
+fi
 exit $rc
