@@ -3,13 +3,15 @@
  *
  *     if (tfc_assert_all_close(got, want, 1e-6, 1e-6, &st) != TFC_OK) fail(st.msg);
  *
- * The gradient checker (TF's compute_gradient_error) comes with the session and gradients. */
+ * and tf.test.compute_gradient_error: symbolic gradients (tfc_gradients) against central finite
+ * differences. */
 #ifndef TFC_TESTING_H
 #define TFC_TESTING_H
 
 #include <stdbool.h>
 
 #include "tfc/base.h"
+#include "tfc/graph.h"
 #include "tfc/tensor.h"
 
 #ifdef __cplusplus
@@ -25,6 +27,14 @@ extern "C" {
  *    (diff 0.2 > 1.70e-06); [1,0]: ..." */
 tfc_code tfc_assert_all_close(const tfc_tensor *a, const tfc_tensor *b, double rtol, double atol,
                               tfc_status *st);
+
+/* TF's compute_gradient_error: the largest absolute difference between the Jacobian of y with
+ * respect to x built by tfc_gradients (fed one-hot output gradients, one run per element of y) and
+ * the one measured by central differences (x +- delta, two runs per element of x), both at
+ * x = x_value. x must be feedable (usually a placeholder); float or double. Adds the gradient
+ * nodes to g. Meant for small tensors: it runs the graph 2 * |x| + |y| times. */
+tfc_code tfc_compute_gradient_error(tfc_graph *g, tfc_out x, const tfc_tensor *x_value, tfc_out y,
+                                    double delta, double *max_error, tfc_status *st);
 
 /* tf.test.is_built_with_cuda(): whether this library was compiled with CUDA kernels (false in a
  * CPU build, which is every build so far). */

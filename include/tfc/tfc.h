@@ -10,6 +10,7 @@
 #include "tfc/session.h"
 #include "tfc/tensor.h"
 #include "tfc/testing.h"
+#include "tfc/train.h"
 #include "tfc/variables.h"
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "graph/op_def.h"
+#include "ops/grads.h"
 #include "ops/base_kernels.h"
 
 /* ---- Shape functions ---- */
@@ -191,7 +192,8 @@ static const tfc_op_spec base_ops[] = {
      .sig = "input: dtype -> output: dtype",
      .attrs = "dtype: type; shape: shape",
      .shape = shape_placeholder_with_default,
-     .kernel = &tfc__kernel_placeholder_with_default},
+     .kernel = &tfc__kernel_placeholder_with_default,
+     .grad = tfc__grad_identity},
     {.name = "Const",
      .sig = "-> output: dtype",
      .attrs = "value: tensor; dtype: type",
@@ -202,7 +204,8 @@ static const tfc_op_spec base_ops[] = {
      .sig = "input: T -> output: T",
      .attrs = "T: type",
      .shape = tfc__shape_unchanged,
-     .kernel = &tfc__kernel_identity},
+     .kernel = &tfc__kernel_identity,
+     .grad = tfc__grad_identity},
     {.name = "IdentityN",
      .sig = "input: T -> output: T",
      .attrs = "T: list(type) >= 1",
@@ -214,33 +217,39 @@ static const tfc_op_spec base_ops[] = {
      .attrs = "T: {bfloat16, half, float, double, uint8, int8, int16, int32, int64, complex64, "
               "complex128, string}",
      .shape = tfc__shape_broadcast,
-     .kernel = &tfc__kernel_add},
+     .kernel = &tfc__kernel_add,
+     .grad = tfc__grad_add},
     {.name = "AddN", /* what gradients sum their paths with */
      .sig = "inputs: N * T -> sum: T",
      .attrs = "N: int >= 1; T: {numbertypes, variant}",
      .shape = shape_add_n,
-     .kernel = &tfc__kernel_add_n},
+     .kernel = &tfc__kernel_add_n,
+     .grad = tfc__grad_add_n},
     {.name = "AddV2",
      .sig = BINARY_SIG,
      .attrs = "T: {bfloat16, half, float, double, uint8, uint16, uint32, uint64, int8, int16, "
               "int32, int64, complex64, complex128}",
      .shape = tfc__shape_broadcast,
-     .kernel = &tfc__kernel_add},
+     .kernel = &tfc__kernel_add,
+     .grad = tfc__grad_add},
     {.name = "Sub",
      .sig = BINARY_SIG,
      .attrs = BINARY_MORE,
      .shape = tfc__shape_broadcast,
-     .kernel = &tfc__kernel_sub},
+     .kernel = &tfc__kernel_sub,
+     .grad = tfc__grad_sub},
     {.name = "Mul",
      .sig = BINARY_SIG,
      .attrs = BINARY_MORE,
      .shape = tfc__shape_broadcast,
-     .kernel = &tfc__kernel_mul},
+     .kernel = &tfc__kernel_mul,
+     .grad = tfc__grad_mul},
     {.name = "RealDiv",
      .sig = BINARY_SIG,
      .attrs = BINARY_MORE,
      .shape = tfc__shape_broadcast,
-     .kernel = &tfc__kernel_real_div},
+     .kernel = &tfc__kernel_real_div,
+     .grad = tfc__grad_real_div},
     {.name = "MatMul",
      .sig = "a: T, b: T -> product: T",
      .attrs = "transpose_a: bool = false; transpose_b: bool = false; "
@@ -248,24 +257,28 @@ static const tfc_op_spec base_ops[] = {
               "complex64, complex128}; "
               "grad_a: bool = false; grad_b: bool = false",
      .shape = shape_matmul,
-     .kernel = &tfc__kernel_matmul},
+     .kernel = &tfc__kernel_matmul,
+     .grad = tfc__grad_matmul},
     {.name = "Relu",
      .sig = "features: T -> activations: T",
      .attrs = "T: {realnumbertypes, qint8}",
      .shape = tfc__shape_unchanged,
-     .kernel = &tfc__kernel_relu},
+     .kernel = &tfc__kernel_relu,
+     .grad = tfc__grad_relu},
     {.name = "Neg",
      .sig = "x: T -> y: T",
      .attrs =
          "T: {bfloat16, half, float, double, int8, int16, int32, int64, complex64, complex128}",
      .shape = tfc__shape_unchanged,
-     .kernel = &tfc__kernel_neg},
+     .kernel = &tfc__kernel_neg,
+     .grad = tfc__grad_neg},
     {.name = "Square",
      .sig = "x: T -> y: T",
      .attrs = "T: {bfloat16, half, float, double, int8, int16, int32, int64, uint8, uint16, "
               "uint32, uint64, complex64, complex128}",
      .shape = tfc__shape_unchanged,
-     .kernel = &tfc__kernel_square},
+     .kernel = &tfc__kernel_square,
+     .grad = tfc__grad_square},
     {.name = "Shape",
      .sig = "input: T -> output: out_type",
      .attrs = "T: type; out_type: {int32, int64} = DT_INT32",
@@ -276,7 +289,8 @@ static const tfc_op_spec base_ops[] = {
      .sig = "tensor: T, shape: Tshape -> output: T",
      .attrs = "T: type; Tshape: {int32, int64} = DT_INT32",
      .shape = shape_reshape,
-     .kernel = &tfc__kernel_reshape},
+     .kernel = &tfc__kernel_reshape,
+     .grad = tfc__grad_reshape},
 };
 
 const tfc_op_family tfc__ops_base = {"base", base_ops, (int)(sizeof base_ops / sizeof base_ops[0])};

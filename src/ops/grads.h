@@ -1,0 +1,22 @@
+/* Gradient builders of the ops in src/ops (TF's RegisterGradient functions), attached to the op
+ * tables. Each receives the gradients of the op's outputs and fills those of its inputs. */
+#ifndef TFC_GRADS_H
+#define TFC_GRADS_H
+
+#include "graph/op_def.h"
+
+void tfc__grad_identity(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_add_n(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_add(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_sub(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_mul(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_real_div(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_neg(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_square(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_relu(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_matmul(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_reshape(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_expand_dims(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_sum(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+
+#endif
