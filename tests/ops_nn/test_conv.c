@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "nn_tests.h"
+#include "tfc/session.h"
 
 /* How a run spreads work: inline; on the pool with a single-threaded BLAS (each pool thread runs
  * its part of the batch); on the pool with a 2-thread BLAS (the pool lays out patches, BLAS
@@ -300,11 +301,77 @@ static void test_conv2d_batch_sizes(void **state) {
     tfc_threadpool_free(pool);
 }
 
+static tfc_out conv_node(tfc_graph *g, const char *op, tfc_out a, tfc_out b, tfc_out c,
+                         const tn_win *w) {
+    tfc_node_builder *nb = tfc_node_begin(g, op, NULL);
+    tfc_node_add_input(nb, a), tfc_node_add_input(nb, b);
+    if (c.node) tfc_node_add_input(nb, c);
+    tn_conv_attrs(nb, w);
+    return tfc_node_output(tfc_node_finish(nb), 0);
+}
+
+static tfc_out shape_of(tfc_graph *g, tfc_out x) {
+    tfc_node_builder *nb = tfc_node_begin(g, "Shape", NULL);
+    tfc_node_add_input(nb, x);
+    return tfc_node_output(tfc_node_finish(nb), 0);
+}
+
+/* In a session the kernels keep their patch buffers across runs: batches of 1, 7 and 3 through
+ * one plan (the buffer grows once, then serves the smaller batch), sizes from Shape nodes. */
+static void test_conv2d_session(void **state) {
+    (void)state;
+    tn_rng r = {4242};
+    conv_case k = {1, 6, 5, 2, 3, 3, 3, {.sh = 2, .sw = 1, .padding = "SAME"}, F};
+    tfc_graph *g = tfc_graph_new();
+    tfc_out x = tfc_placeholder(g, "x", F, &(tfc_shape){4, {-1, k.h, k.w, k.c}});
+    tfc_out f = tfc_placeholder(g, "f", F, &(tfc_shape){4, {k.kh, k.kw, k.c, k.oc}});
+    tfc_out dy = tfc_placeholder(g, "dy", F, &(tfc_shape){4, {-1, -1, -1, k.oc}});
+    tfc_out fetch[3] = {conv_node(g, "Conv2D", x, f, (tfc_out){0}, &k.win),
+                        conv_node(g, "Conv2DBackpropInput", shape_of(g, x), f, dy, &k.win),
+                        conv_node(g, "Conv2DBackpropFilter", x, shape_of(g, f), dy, &k.win)};
+    tfc_session *s;
+    tfc_status st;
+    if (tfc_graph_status(g, &st)) fail_msg("%s", st.msg);
+    TU_OK(tfc_session_new(g, &(tfc_session_opts){.num_threads = 2}, &s, &st));
+    static const int64_t batches[] = {1, 7, 3};
+    for (int b = 0; b < 3; b++) {
+        int64_t n = k.n = batches[b];
+        geom gm = geom_of(&k);
+        int64_t nx = n * k.h * k.w * k.c, nf = k.kh * k.kw * k.c * k.oc,
+                ny = n * gm.oh * gm.ow * k.oc;
+        double *xv, *fv, *dyv, *want[3];
+        tfc_tensor *xt = tn_random(&r, F, 4, (int64_t[]){n, k.h, k.w, k.c}, -1, 1, &xv);
+        tfc_tensor *ft = tn_random(&r, F, 4, (int64_t[]){k.kh, k.kw, k.c, k.oc}, -1, 1, &fv);
+        tfc_tensor *dyt = tn_random(&r, F, 4, (int64_t[]){n, gm.oh, gm.ow, k.oc}, -1, 1, &dyv);
+        want[0] = malloc((size_t)ny * sizeof(double));
+        want[1] = malloc((size_t)nx * sizeof(double));
+        want[2] = malloc((size_t)nf * sizeof(double));
+        ref_conv(&k, &gm, xv, fv, want[0]);
+        numeric_grad(&k, &gm, xv, fv, dyv, xv, nx, want[1]);
+        numeric_grad(&k, &gm, xv, fv, dyv, fv, nf, want[2]);
+        tfc_feed feeds[3] = {{x, xt}, {f, ft}, {dy, dyt}};
+        tfc_tensor *res[3];
+        if (tfc_session_run(s, feeds, 3, fetch, 3, res, NULL, 0, &st)) fail_msg("%s", st.msg);
+        int64_t counts[3] = {ny, nx, nf};
+        static const char *what[3] = {"session Conv2D", "session Conv2DBackpropInput",
+                                      "session Conv2DBackpropFilter"};
+        for (int q = 0; q < 3; q++) {
+            tn_assert_close(what[q], res[q], want[q], counts[q], 1e-4, 1e-4);
+            tfc_tensor_unref(res[q]);
+            free(want[q]);
+        }
+        tfc_tensor_unref(xt), tfc_tensor_unref(ft), tfc_tensor_unref(dyt);
+        free(xv), free(fv), free(dyv);
+    }
+    tfc_session_free(s);
+    tfc_graph_free(g);
+}
+
 int tn_run_conv(void) {
     const struct CMUnitTest tests[] = {
         TU_TEST(test_conv2d_forward),         TU_TEST(test_conv2d_backprop_input),
         TU_TEST(test_conv2d_backprop_filter), TU_TEST(test_conv2d_runtime_errors),
-        TU_TEST(test_conv2d_batch_sizes),
+        TU_TEST(test_conv2d_batch_sizes),     TU_TEST(test_conv2d_session),
     };
     return cmocka_run_group_tests_name("nn_conv", tests, NULL, NULL);
 }
