@@ -19,4 +19,18 @@ void tfc__grad_reshape(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out
 void tfc__grad_expand_dims(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
 void tfc__grad_sum(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
 
+void tfc__grad_bias_add(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_conv2d(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_max_pool(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_avg_pool(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_softmax(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_log_softmax(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_softmax_xent(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_sparse_softmax_xent(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_relu6(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_elu(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_softplus(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_sigmoid(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_tanh(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+
 #endif
