@@ -70,6 +70,7 @@ static void bench_matmul(int64_t n, int threads, int reps) {
     double *tv = malloc(sizeof(double) * (size_t)reps), *pv = malloc(sizeof(double) * (size_t)reps),
            *rv = malloc(sizeof(double) * (size_t)reps);
     for (int r = -1; r < reps; r++) { /* r = -1 warms up both */
+        openblas_set_num_threads(1);  /* as the session sets it: its pool splits the rows */
         double t0 = now();
         for (int k = 0; k < inner; k++) {
             tfc_tensor *out;

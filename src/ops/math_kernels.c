@@ -376,6 +376,33 @@ static tfc_code matmul_prepare(const tfc_node *n, void **state, tfc_status *st) 
             }                                                                                      \
     }
 
+/* One block of C's rows through BLAS (single-threaded BLAS, one block per pool thread). */
+typedef struct gemm_rows {
+    tfc_dtype dt;
+    enum CBLAS_TRANSPOSE ta, tb;
+    int n, k, lda, ldb;
+    const tfc_tensor *A, *B;
+    tfc_tensor *C;
+    bool a_transposed; /* row r of op(A) is column r of A */
+} gemm_rows;
+
+static void gemm_rows_fn(void *ctx, int64_t begin, int64_t end) {
+    const gemm_rows *g = ctx;
+    int rows = (int)(end - begin);
+    size_t a_off = g->a_transposed ? (size_t)begin : (size_t)begin * (size_t)g->lda;
+    size_t c_off = (size_t)begin * (size_t)g->n;
+    if (g->dt == TFC_DT_FLOAT)
+        cblas_sgemm(CblasRowMajor, g->ta, g->tb, rows, g->n, g->k, 1.0f,
+                    (const float *)tfc_tensor_data_const(g->A) + a_off, g->lda,
+                    tfc_tensor_data_const(g->B), g->ldb, 0.0f,
+                    (float *)tfc_tensor_data(g->C) + c_off, g->n);
+    else
+        cblas_dgemm(CblasRowMajor, g->ta, g->tb, rows, g->n, g->k, 1.0,
+                    (const double *)tfc_tensor_data_const(g->A) + a_off, g->lda,
+                    tfc_tensor_data_const(g->B), g->ldb, 0.0,
+                    (double *)tfc_tensor_data(g->C) + c_off, g->n);
+}
+
 static tfc_code matmul_compute(tfc_kernel_ctx *c, void *state) {
     const matmul_state *s = state;
     const tfc_tensor *A = tfc_kctx_input(c, 0), *B = tfc_kctx_input(c, 1);
@@ -408,6 +435,14 @@ static tfc_code matmul_compute(tfc_kernel_ctx *c, void *state) {
     enum CBLAS_TRANSPOSE ta = s->ta ? CblasTrans : CblasNoTrans,
                          tb = s->tb ? CblasTrans : CblasNoTrans;
     int lda = (int)(s->ta ? m : k), ldb = (int)(s->tb ? k : n);
+    int threads = tfc_threadpool_size(tfc_kctx_pool(c));
+    if ((dt == TFC_DT_FLOAT || dt == TFC_DT_DOUBLE) && threads > 1 && m >= 2 * threads &&
+        (double)m * (double)n * (double)k >= 4e6 && openblas_get_num_threads() == 1) {
+        /* BLAS is held to one thread (the session's pool owns the cores): split C's rows. */
+        gemm_rows g = {dt, ta, tb, (int)n, (int)k, lda, ldb, A, B, C, s->ta};
+        tfc_kctx_parallel_range(c, m, (m + threads - 1) / threads, gemm_rows_fn, &g);
+        return TFC_OK;
+    }
     switch (dt) {
     case TFC_DT_FLOAT:
         cblas_sgemm(CblasRowMajor, ta, tb, (int)m, (int)n, (int)k, 1.0f, tfc_tensor_data_const(A),

@@ -42,8 +42,10 @@ tfc_code tfc_session_new(tfc_graph *g, const tfc_session_opts *opts, tfc_session
         tfc_free(s);
         return rc;
     }
-    /* BLAS gets the same count as the pool (DESIGN.md §7); OpenBLAS's setting is process-wide. */
-    openblas_set_num_threads(tfc_threadpool_size(s->pool));
+    /* The session's pool owns the cores (DESIGN.md §7): kernels split their work over it (conv by
+     * images, MatMul by rows), each part calling BLAS single-threaded — two thread pools fighting
+     * over two cores measured ~1.2-1.5x slower. OpenBLAS's setting is process-wide. */
+    openblas_set_num_threads(1);
     pthread_mutex_init(&s->mu, NULL);
     *out = s;
     return TFC_OK;

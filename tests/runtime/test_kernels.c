@@ -2,6 +2,7 @@
  * arithmetic on random inputs (including large ones that take the thread pool), AddN, the unary
  * ops, MatMul with its transposes, Shape, Reshape (a view), Const, Identity(N), the placeholders,
  * and the kernels' error messages. */
+#include <cblas.h>
 #include <math.h>
 
 #include "runtime_tests.h"
@@ -244,8 +245,8 @@ static void test_add_n(void **state) {
     tfc_graph_free(g);
 }
 
-static void check_matmul(tfc_dtype dt, int64_t m, int64_t k, int64_t n, bool ta, bool tb,
-                         uint64_t *seed) {
+static void check_matmul_on(tfc_dtype dt, int64_t m, int64_t k, int64_t n, bool ta, bool tb,
+                            uint64_t *seed, tfc_threadpool *pool) {
     tfc_graph *g = tfc_graph_new();
     int64_t da[2] = {ta ? k : m, ta ? m : k}, db[2] = {tb ? n : k, tb ? k : n};
     tfc_out a = tr_ph(g, "a", dt, 2, da), b = tr_ph(g, "b", dt, 2, db);
@@ -258,7 +259,7 @@ static void check_matmul(tfc_dtype dt, int64_t m, int64_t k, int64_t n, bool ta,
     TU_OK(tfc_graph_status(g, NULL));
     tfc_tensor *A = tr_tensor(dt, 2, da), *B = tr_tensor(dt, 2, db);
     tr_fill(A, seed), tr_fill(B, seed);
-    tfc_tensor *C = run1(mm, (const tfc_tensor *[]){A, B}, 2, NULL);
+    tfc_tensor *C = run1(mm, (const tfc_tensor *[]){A, B}, 2, pool);
     assert_int_equal(tfc_tensor_dim(C, 0), m);
     assert_int_equal(tfc_tensor_dim(C, 1), n);
     for (int64_t i = 0; i < m; i++)
@@ -279,6 +280,11 @@ static void check_matmul(tfc_dtype dt, int64_t m, int64_t k, int64_t n, bool ta,
     tfc_graph_free(g);
 }
 
+static void check_matmul(tfc_dtype dt, int64_t m, int64_t k, int64_t n, bool ta, bool tb,
+                         uint64_t *seed) {
+    check_matmul_on(dt, m, k, n, ta, tb, seed, NULL);
+}
+
 static void test_matmul(void **state) {
     (void)state;
     uint64_t seed = 11;
@@ -291,6 +297,13 @@ static void test_matmul(void **state) {
             check_matmul(dts[d], 2, 0, 3, t & 1, t & 2, &seed); /* k = 0: zeros */
             check_matmul(dts[d], 0, 3, 2, t & 1, t & 2, &seed);
         }
+    /* Big enough that a pool of 3 splits C's rows (BLAS held to one thread, as sessions do). */
+    tfc_threadpool *pool;
+    TU_OK(tfc_threadpool_new(3, &pool, NULL));
+    openblas_set_num_threads(1);
+    for (int d = 0; d < 2; d++)
+        for (int t = 0; t < 4; t++) check_matmul_on(dts[d], 67, 150, 410, t & 1, t & 2, &seed, pool);
+    tfc_threadpool_free(pool);
     /* Inner dims that only meet at run time. */
     tfc_graph *g = tfc_graph_new();
     tfc_out a = tr_ph(g, "a", TFC_DT_FLOAT, 2, (int64_t[]){-1, -1});
