@@ -36,6 +36,7 @@ fuzz:
 	$(MAKE) test-fuzz FUZZ_SECONDS=$(if $(filter 15,$(FUZZ_SECONDS)),300,$(FUZZ_SECONDS))
 
 bench: all
+	@bash scripts/install-bench-deps.sh
 	bash bench/run.sh
 
 demo: all

@@ -17,7 +17,7 @@ export BENCH_DIR=${BENCH_DIR:-$BUILD_DIR/bench-data}
 export BENCH_REPS=${BENCH_REPS:-5}
 export TFC_BIN=${TFC_BIN:-$BUILD_DIR/tfc}
 
-for exe in "$BUILD_DIR/bench_record" "$BUILD_DIR/bench_engine" "$TFC_BIN"; do
+for exe in "$BUILD_DIR/bench_record" "$BUILD_DIR/bench_engine" "$BUILD_DIR/bench_cnn" "$TFC_BIN"; do
     if [ ! -x "$exe" ]; then
         echo "bench/run.sh: $exe not found; build first (make, or cmake --build $BUILD_DIR)" >&2
         exit 1
@@ -41,5 +41,24 @@ done
 if ! "$BUILD_DIR/bench_engine"; then
     echo "bench/run.sh: bench_engine failed" >&2
     rc=1
+fi
+# The tutorial CNN's forward+backward vs PyTorch training the same CNN (../shared/peers), one
+# after the other at each thread count (PyTorch tuned as peers/README.md says).
+PEERS=${PEERS:-$(dirname "$0")/../../shared/peers}
+if [ -f "$PEERS/cnn_bench.py" ] && /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+    for t in 1 2; do
+        ours=$("$BUILD_DIR/bench_cnn" "$t" | tee /dev/stderr | awk '{print $3}') || { rc=1; continue; }
+        peer=$(GOMP_SPINCOUNT=1000 /usr/bin/python3 "$PEERS/cnn_bench.py" --threads "$t" --reps "$BENCH_REPS" \
+            --lat-runs 200 2>/dev/null | awk -F'[= ]' "/^METRIC cnn_train_b100_t$t=/{print \$3}")
+        if [ -n "$ours" ] && [ -n "$peer" ]; then
+            echo "BENCH cnn_train_pytorch_${t}t $peer img/s"
+            echo "RATIO conv_fwd_bwd_${t}t_vs_pytorch $(awk -v a="$ours" -v b="$peer" 'BEGIN{printf "%.3f", a/b}')"
+        else
+            echo "bench/run.sh: the CNN comparison at $t threads failed" >&2
+            rc=1
+        fi
+    done
+else
+    echo "bench/run.sh: PyTorch peer not available (scripts/install-bench-deps.sh): CNN ratio skipped" >&2
 fi
 exit $rc
