@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "graph/graph_int.h"
+#include "graph/op_def.h"
 #include "proto/textformat.h"
 
 typedef struct edge {
@@ -73,6 +74,14 @@ static tfc_code index_names(import_ctx *x) {
             return tfc_status_set(x->st, TFC_INVALID_ARGUMENT,
                                   "node name '%.200s' appears twice in the GraphDef", name);
         tfc__strmap_put(&x->names, name, k);
+        /* Unknown ops first: a TF1 while_loop (Enter, Merge, NextIteration) would otherwise be
+         * reported as a cycle, hiding the one error that matters. */
+        const char *op = x->gd->node[k]->op;
+        bool pre = x->prefix && *x->prefix;
+        if (op && *op && !tfc__op_lookup(op))
+            return tfc_status_set(x->st, TFC_UNIMPLEMENTED,
+                                  "op '%.100s' (node '%s%s%.200s') is not supported by tfc", op,
+                                  pre ? x->prefix : "", pre ? "/" : "", name);
     }
     return TFC_OK;
 oom:

@@ -94,7 +94,8 @@ static tfc_code shape_reshape(tfc_shape_ctx *c) {
     const tfc_shape *in = tfc_shape_ctx_input_shape(c, 0), *ss = tfc_shape_ctx_input_shape(c, 1);
     const tfc_tensor *val = tfc_shape_ctx_input_value(c, 1);
     char buf[200];
-    if (ss->rank > 1) return tfc_shape_ctx_fail(c, "shape must be rank 1 but is rank %d", ss->rank);
+    if (ss->rank >= 0 && ss->rank != 1)
+        return tfc_shape_ctx_fail(c, "Shape must be rank 1 but is rank %d", ss->rank);
     if (!val) {
         tfc_shape out = tfc_shape_unknown();
         if (ss->rank == 1 && ss->dims[0] >= 0) {

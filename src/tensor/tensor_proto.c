@@ -267,7 +267,9 @@ static tfc_code check_fill(const Tensorflow__TensorProto *pb, tfc_dtype dt, cons
                            int64_t elements, const field_ref *f, tfc_status *st) {
     if ((uint64_t)elements <= f->n) return TFC_OK;
     uint64_t each = dt == TFC_DT_STRING ? sizeof(tfc_bytes) : tfc_dtype_size(dt);
-    if (dt == TFC_DT_STRING && f->n) each += pb->string_val[f->n - 1].len;
+    /* A string element is its own allocation: tfc_malloc's 16-byte header, malloc's rounding to
+     * 16 and its 16 bytes of bookkeeping come on top of the bytes. */
+    if (dt == TFC_DT_STRING) each += ((f->n ? pb->string_val[f->n - 1].len : 0) + 16 + 15) / 16 * 16 + 16;
     uint64_t bytes;
     if (!__builtin_mul_overflow((uint64_t)elements, each, &bytes) &&
         bytes <= TFC_TENSOR_PROTO_MAX_FILL_BYTES)

@@ -93,6 +93,19 @@ static void test_import_addition(void **state) {
     tfc_graph_free(g);
 }
 
+static void test_unknown_op_before_cycle(void **state) {
+    (void)state;
+    /* A TF1 while loop: Merge <- NextIteration <- Merge is a cycle of ops tfc lacks; the error is
+     * the unknown op, not the cycle. */
+    static const char text[] = "node { name: \"w/Merge\" op: \"Merge\" input: \"w/Next\" }\n"
+                               "node { name: \"w/Next\" op: \"NextIteration\" input: \"w/Merge\" }\n";
+    tfc_graph *g = tfc_graph_new();
+    tfc_status st;
+    assert_int_equal(tfc_graph_import(g, text, sizeof text - 1, NULL, &st), TFC_UNIMPLEMENTED);
+    assert_string_equal(st.msg, "op 'Merge' (node 'w/Merge') is not supported by tfc");
+    tfc_graph_free(g);
+}
+
 static void test_unknown_op(void **state) {
     (void)state;
     /* A GraphDef built by hand with protobuf-c: a Placeholder and a node of an unknown op. */
@@ -458,6 +471,7 @@ static int run_graphdef(void) {
     const struct CMUnitTest tests[] = {
         TU_TEST(test_import_addition),
         TU_TEST(test_unknown_op),
+        TU_TEST(test_unknown_op_before_cycle),
         TU_TEST(test_roundtrip_built),
         TU_TEST(test_text_exact),
         TU_TEST(test_import_errors),

@@ -147,7 +147,7 @@ static void test_hostile_sizes(void **state) {
     tt_w_shape(&w, 1, (int64_t[]){1 << 20});
     char s[1024] = {0};
     tt_w_bytes(&w, 8, s, sizeof s);
-    tt_parse_fails(&w, TFC_RESOURCE_EXHAUSTED, "(1048576 elements of 1040 bytes)");
+    tt_parse_fails(&w, TFC_RESOURCE_EXHAUSTED, "(1048576 elements of 1072 bytes)");
     /* Many strings from tensor_content need a length byte each. */
     w.n = 0;
     tt_w_int(&w, 1, TFC_DT_STRING);
