@@ -195,7 +195,9 @@ typedef struct tfc__pending {
 /* node_builder.c */
 void tfc__pending_clear(tfc__pending *p);
 tfc_code tfc__pending_add_input(tfc__pending *p, tfc_out in);
-tfc_code tfc__pending_add_ctrl(tfc__pending *p, tfc_node *n); /* ignores duplicates */
+tfc_code tfc__pending_add_ctrl(tfc__pending *p, tfc_node *n); /* duplicates: see below */
+/* Removes duplicate control inputs (call before the list is used). */
+void tfc__pending_unique_ctrl(tfc__pending *p);
 
 /* node_make.c: validates p against its op (UNIMPLEMENTED for an unknown op; attrs inferred,
  * defaulted and checked; input dtypes checked), runs shape inference and appends the node to g

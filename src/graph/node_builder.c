@@ -2,6 +2,7 @@
  * built with it. Every call is a no-op once the graph holds an error. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "graph/graph_int.h"
@@ -40,13 +41,35 @@ tfc_code tfc__pending_add_input(tfc__pending *p, tfc_out in) {
     return TFC_OK;
 }
 
+/* Duplicates are dropped by a linear check while the list is short; past that (a node with
+ * thousands of control inputs in an imported graph) they are appended and removed once, sorted,
+ * by tfc__pending_unique_ctrl, so building stays O(n log n), not O(n^2). */
+#define CTRL_SCAN 32
+
 tfc_code tfc__pending_add_ctrl(tfc__pending *p, tfc_node *n) {
-    for (int k = 0; k < p->n_ctrl; k++)
-        if (p->ctrl[k] == n) return TFC_OK;
+    if (p->n_ctrl < CTRL_SCAN)
+        for (int k = 0; k < p->n_ctrl; k++)
+            if (p->ctrl[k] == n) return TFC_OK;
     if (!grow((void **)&p->ctrl, &p->cap_ctrl, p->n_ctrl, sizeof *p->ctrl))
         return TFC_RESOURCE_EXHAUSTED;
     p->ctrl[p->n_ctrl++] = n;
     return TFC_OK;
+}
+
+static int by_id(const void *a, const void *b) {
+    int64_t x = (*(tfc_node *const *)a)->id, y = (*(tfc_node *const *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+void tfc__pending_unique_ctrl(tfc__pending *p) {
+    if (p->n_ctrl <= CTRL_SCAN) return; /* the scan kept it unique */
+    /* Such long lists come out in creation order, not first-appearance order; nothing
+     * (execution, export) depends on the order of control inputs. */
+    qsort(p->ctrl, (size_t)p->n_ctrl, sizeof *p->ctrl, by_id);
+    int k = 0;
+    for (int i = 0; i < p->n_ctrl; i++)
+        if (k == 0 || p->ctrl[k - 1] != p->ctrl[i]) p->ctrl[k++] = p->ctrl[i];
+    p->n_ctrl = k;
 }
 
 /* ---- Builder ---- */

@@ -363,6 +363,7 @@ tfc_code tfc__node_make(tfc_graph *g, tfc__pending *p, tfc_node **out, tfc_statu
     n->graph = g;
     n->name = p->name, n->op_name = p->op;
     n->inputs = p->inputs, n->num_inputs = p->n_inputs;
+    tfc__pending_unique_ctrl(p);
     n->ctrl = p->ctrl, n->num_ctrl = p->n_ctrl;
     n->attrs = p->attrs, n->num_attrs = p->n_attrs;
     vctx v = {.n = n, .st = st, .cap_attrs = p->cap_attrs};
