@@ -1,0 +1,166 @@
+/* Helpers of the math op tests (math_tests.h) and the test executable's main. */
+#include <stdlib.h>
+
+#include "math_tests.h"
+
+static void set_at(tfc_tensor *t, int64_t i, double v) {
+    void *p = tfc_tensor_data(t);
+    switch (tfc_tensor_dtype(t)) {
+    case TFC_DT_FLOAT:
+        ((float *)p)[i] = (float)v;
+        break;
+    case TFC_DT_DOUBLE:
+        ((double *)p)[i] = v;
+        break;
+    case TFC_DT_INT32:
+        ((int32_t *)p)[i] = (int32_t)v;
+        break;
+    case TFC_DT_INT64:
+        ((int64_t *)p)[i] = (int64_t)v;
+        break;
+    case TFC_DT_UINT8:
+        ((uint8_t *)p)[i] = (uint8_t)v;
+        break;
+    case TFC_DT_BOOL:
+        ((uint8_t *)p)[i] = v != 0;
+        break;
+    default:
+        fail_msg("mt: dtype %s", tfc_dtype_name(tfc_tensor_dtype(t)));
+    }
+}
+
+double mt_at(const tfc_tensor *t, int64_t i) {
+    const void *p = tfc_tensor_data_const(t);
+    switch (tfc_tensor_dtype(t)) {
+    case TFC_DT_FLOAT:
+        return ((const float *)p)[i];
+    case TFC_DT_DOUBLE:
+        return ((const double *)p)[i];
+    case TFC_DT_INT32:
+        return ((const int32_t *)p)[i];
+    case TFC_DT_INT64:
+        return (double)((const int64_t *)p)[i];
+    case TFC_DT_UINT8:
+    case TFC_DT_BOOL:
+        return ((const uint8_t *)p)[i];
+    case TFC_DT_INT16:
+        return ((const int16_t *)p)[i];
+    case TFC_DT_UINT16:
+        return ((const uint16_t *)p)[i];
+    default:
+        fail_msg("mt: dtype %s", tfc_dtype_name(tfc_tensor_dtype(t)));
+    }
+    return 0;
+}
+
+tfc_tensor *mt_tensor(tfc_dtype dt, int rank, const int64_t *dims, const double *v) {
+    tfc_shape s = tfc_shape_make(rank, dims);
+    tfc_tensor *t = NULL;
+    tfc_status st;
+    if (tfc_tensor_new(dt, &s, &t, &st)) fail_msg("tensor: %s", st.msg);
+    memset(tfc_tensor_data(t), 0, tfc_tensor_byte_size(t));
+    for (int64_t i = 0; v && i < tfc_tensor_num_elements(t); i++) set_at(t, i, v[i]);
+    return t;
+}
+
+tfc_tensor *mt_random(mt_rng *r, tfc_dtype dt, int rank, const int64_t *dims, double lo, double hi,
+                      double **vals) {
+    tfc_shape s = tfc_shape_make(rank, dims);
+    int64_t n = tfc_shape_num_elements(&s);
+    double *v = malloc((size_t)(n > 0 ? n : 1) * sizeof *v);
+    for (int64_t i = 0; i < n; i++) {
+        double x = mt_uniform(r, lo, hi);
+        if (dt == TFC_DT_FLOAT)
+            x = (float)x;
+        else if (dt == TFC_DT_BOOL)
+            x = x > (lo + hi) / 2;
+        else if (dt == TFC_DT_UINT8)
+            x = fmod(fabs(floor(x)), 256);
+        else if (dt != TFC_DT_DOUBLE)
+            x = floor(x);
+        v[i] = x;
+    }
+    tfc_tensor *t = mt_tensor(dt, rank, dims, v);
+    if (vals)
+        *vals = v;
+    else
+        free(v);
+    return t;
+}
+
+tfc_tensor *mt_i32(const int32_t *v, int n) {
+    tfc_shape s = n < 0 ? tfc_shape_scalar() : tfc_shape_make(1, (int64_t[]){n});
+    tfc_tensor *t = NULL;
+    tfc_status st;
+    if (tfc_tensor_from_data(TFC_DT_INT32, &s, v, (size_t)(n < 0 ? 1 : n) * sizeof *v, &t, &st))
+        fail_msg("tensor: %s", st.msg);
+    return t;
+}
+
+int64_t mt_bcast_index(const tfc_shape *out, const tfc_shape *in, int64_t i) {
+    int64_t idx = 0, stride = 1;
+    for (int d = out->rank - 1; d >= 0; d--) {
+        int64_t k = i % out->dims[d];
+        i /= out->dims[d];
+        int di = d - (out->rank - in->rank);
+        if (di < 0) continue;
+        if (in->dims[di] != 1) idx += k * stride;
+        stride *= in->dims[di];
+    }
+    return idx;
+}
+
+tfc_code mt_run(const char *op, const tfc_tensor *const *in, int nin, mt_attrs_fn fn,
+                const void *ctx, tfc_tensor **out, int nout, bool static_unknown, tfc_status *st) {
+    return mt_run_on(NULL, op, in, nin, fn, ctx, out, nout, static_unknown, st);
+}
+
+tfc_code mt_run_on(tfc_threadpool *pool, const char *op, const tfc_tensor *const *in, int nin,
+                   mt_attrs_fn fn, const void *ctx, tfc_tensor **out, int nout, bool static_unknown,
+                   tfc_status *st) {
+    for (int k = 0; k < nout; k++) out[k] = NULL;
+    tfc_graph *g = tfc_graph_new();
+    tfc_out ph[8];
+    for (int k = 0; k < nin; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "in%d", k);
+        tfc_shape s = static_unknown ? tfc_shape_unknown() : *tfc_tensor_shape(in[k]);
+        ph[k] = tfc_placeholder(g, name, tfc_tensor_dtype(in[k]), &s);
+    }
+    tfc_node_builder *b = tfc_node_begin(g, op, NULL);
+    for (int k = 0; k < nin; k++) tfc_node_add_input(b, ph[k]);
+    if (fn) fn(b, ctx);
+    tfc_node *n = tfc_node_finish(b);
+    tfc_code rc = tfc_graph_status(g, st);
+    if (rc == TFC_OK) rc = tfc__kernel_run(n, in, nin, out, nout, pool, NULL, st);
+    tfc_graph_free(g);
+    return rc;
+}
+
+void mt_assert_close(const char *what, const tfc_tensor *got, const double *want, int64_t n,
+                     double atol, double rtol) {
+    if (tfc_tensor_num_elements(got) != n)
+        fail_msg("%s: %lld values, want %lld", what, (long long)tfc_tensor_num_elements(got),
+                 (long long)n);
+    int64_t bad = 0, first = -1;
+    for (int64_t i = 0; i < n; i++) {
+        double g = mt_at(got, i), w = want[i];
+        bool ok =
+            (isnan(g) && isnan(w)) || (isinf(w) && g == w) || fabs(g - w) <= atol + rtol * fabs(w);
+        if (!ok && !bad++) first = i;
+    }
+    if (bad)
+        fail_msg("%s: %lld of %lld values differ; first at %lld: got %.9g want %.9g", what,
+                 (long long)bad, (long long)n, (long long)first, mt_at(got, first), want[first]);
+}
+
+int main(void) {
+    int failed = 0;
+    failed += mt_run_shapes();
+    failed += mt_run_binary();
+    failed += mt_run_unary();
+    failed += mt_run_reduce();
+    failed += mt_run_grads();
+    tu_cleanup_tmp();
+    return failed ? 1 : 0;
+}
