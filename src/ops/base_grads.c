@@ -53,6 +53,11 @@ void tfc__grad_identity(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_ou
     din[0] = grads[0];
 }
 
+void tfc__grad_identity_n(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
+    (void)g;
+    for (int j = 0; j < tfc_node_num_inputs(op); j++) din[j] = grads[j];
+}
+
 void tfc__grad_add_n(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
     (void)g;
     for (int j = 0; j < tfc_node_num_inputs(op); j++) din[j] = grads[0];

@@ -6,6 +6,7 @@
 #include "graph/op_def.h"
 
 void tfc__grad_identity(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_identity_n(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
 void tfc__grad_add_n(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
 void tfc__grad_add(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
 void tfc__grad_sub(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);

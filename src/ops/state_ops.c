@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "graph/op_def.h"
+#include "ops/grads.h"
 #include "runtime/kernel.h"
 
 /* ---- Shape functions ---- */
@@ -349,6 +350,7 @@ static const tfc_op_spec state_ops[] = {
      .attrs = "dtype: type",
      .shape = shape_read_variable,
      .kernel = &kernel_read_variable,
+     .grad = tfc__grad_identity, /* TF's _ReadGrad: to the handle, where gradients stop */
      .flags = TFC_OP_STATEFUL},
     {.name = "AssignVariableOp",
      .sig = "resource: resource, value: dtype ->",
