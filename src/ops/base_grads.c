@@ -6,16 +6,9 @@
 
 #include "ops/grads.h"
 
-static tfc_out op1(tfc_graph *g, const char *op, tfc_out a) {
+tfc_out tfc__grad_op(tfc_graph *g, const char *op, const tfc_out *in, int n) {
     tfc_node_builder *b = tfc_node_begin(g, op, NULL);
-    tfc_node_add_input(b, a);
-    return tfc_node_output(tfc_node_finish(b), 0);
-}
-
-static tfc_out op2(tfc_graph *g, const char *op, tfc_out a, tfc_out x) {
-    tfc_node_builder *b = tfc_node_begin(g, op, NULL);
-    tfc_node_add_input(b, a);
-    tfc_node_add_input(b, x);
+    for (int i = 0; i < n; i++) tfc_node_add_input(b, in[i]);
     return tfc_node_output(tfc_node_finish(b), 0);
 }
 
@@ -39,13 +32,15 @@ static void unbroadcast(tfc_graph *g, tfc_out x, tfc_out y, tfc_out gx, tfc_out 
         din[0] = gx, din[1] = gy;
         return;
     }
-    tfc_out sx = op1(g, "Shape", x), sy = op1(g, "Shape", y);
+    tfc_out sx = tfc__g1(g, "Shape", x), sy = tfc__g1(g, "Shape", y);
     tfc_node_builder *b = tfc_node_begin(g, "BroadcastGradientArgs", NULL);
     tfc_node_add_input(b, sx);
     tfc_node_add_input(b, sy);
     tfc_node *args = tfc_node_finish(b);
-    if (gx.node) din[0] = op2(g, "Reshape", op2(g, "Sum", gx, tfc_node_output(args, 0)), sx);
-    if (gy.node) din[1] = op2(g, "Reshape", op2(g, "Sum", gy, tfc_node_output(args, 1)), sy);
+    if (gx.node)
+        din[0] = tfc__g2(g, "Reshape", tfc__g2(g, "Sum", gx, tfc_node_output(args, 0)), sx);
+    if (gy.node)
+        din[1] = tfc__g2(g, "Reshape", tfc__g2(g, "Sum", gy, tfc_node_output(args, 1)), sy);
 }
 
 void tfc__grad_identity(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
@@ -68,26 +63,26 @@ void tfc__grad_add(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *di
 }
 
 void tfc__grad_sub(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
-    unbroadcast(g, tfc_node_input(op, 0), tfc_node_input(op, 1), grads[0], op1(g, "Neg", grads[0]),
-                din);
+    unbroadcast(g, tfc_node_input(op, 0), tfc_node_input(op, 1), grads[0],
+                tfc__g1(g, "Neg", grads[0]), din);
 }
 
 void tfc__grad_mul(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
     tfc_out x = tfc_node_input(op, 0), y = tfc_node_input(op, 1);
-    unbroadcast(g, x, y, op2(g, "Mul", grads[0], y), op2(g, "Mul", x, grads[0]), din);
+    unbroadcast(g, x, y, tfc__g2(g, "Mul", grads[0], y), tfc__g2(g, "Mul", x, grads[0]), din);
 }
 
 void tfc__grad_real_div(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
     tfc_out x = tfc_node_input(op, 0), y = tfc_node_input(op, 1);
-    tfc_out gx = op2(g, "RealDiv", grads[0], y);
-    tfc_out gy =
-        op2(g, "Mul", grads[0], op2(g, "RealDiv", op2(g, "RealDiv", op1(g, "Neg", x), y), y));
+    tfc_out gx = tfc__g2(g, "RealDiv", grads[0], y);
+    tfc_out gy = tfc__g2(g, "Mul", grads[0],
+                         tfc__g2(g, "RealDiv", tfc__g2(g, "RealDiv", tfc__g1(g, "Neg", x), y), y));
     unbroadcast(g, x, y, gx, gy, din);
 }
 
 void tfc__grad_neg(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
     (void)op;
-    din[0] = op1(g, "Neg", grads[0]);
+    din[0] = tfc__g1(g, "Neg", grads[0]);
 }
 
 /* A scalar constant v of dtype dt (float or double). */
@@ -108,11 +103,11 @@ static tfc_out scalar(tfc_graph *g, tfc_dtype dt, double v) {
 
 void tfc__grad_square(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
     tfc_out x = tfc_node_input(op, 0);
-    din[0] = op2(g, "Mul", grads[0], op2(g, "Mul", x, scalar(g, tfc_out_dtype(x), 2.0)));
+    din[0] = tfc__g2(g, "Mul", grads[0], tfc__g2(g, "Mul", x, scalar(g, tfc_out_dtype(x), 2.0)));
 }
 
 void tfc__grad_relu(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
-    din[0] = op2(g, "ReluGrad", grads[0], tfc_node_output(op, 0));
+    din[0] = tfc__g2(g, "ReluGrad", grads[0], tfc_node_output(op, 0));
 }
 
 void tfc__grad_matmul(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
@@ -136,7 +131,7 @@ void tfc__grad_matmul(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out 
 }
 
 void tfc__grad_reshape(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
-    din[0] = op2(g, "Reshape", grads[0], op1(g, "Shape", tfc_node_input(op, 0)));
+    din[0] = tfc__g2(g, "Reshape", grads[0], tfc__g1(g, "Shape", tfc_node_input(op, 0)));
 }
 
 void tfc__grad_expand_dims(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
@@ -177,5 +172,5 @@ void tfc__grad_sum(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *di
     /* unknown dims of x stay -1 in kept: Reshape infers at most one; more need run-time shapes */
     tfc_out k = tfc_const(g, "Const", ks);
     tfc_tensor_unref(ks);
-    din[0] = op2(g, "Mul", op1(g, "OnesLike", x), op2(g, "Reshape", grads[0], k));
+    din[0] = tfc__g2(g, "Mul", tfc__g1(g, "OnesLike", x), tfc__g2(g, "Reshape", grads[0], k));
 }

@@ -5,6 +5,19 @@
 
 #include "graph/op_def.h"
 
+/* Adds a node of `op` with inputs in[0..n) and no attrs, returning its output 0 ({NULL, 0} after
+ * an error, which stays on g). The shorthands below are what gradient builders are written in. */
+tfc_out tfc__grad_op(tfc_graph *g, const char *op, const tfc_out *in, int n);
+static inline tfc_out tfc__g1(tfc_graph *g, const char *op, tfc_out a) {
+    return tfc__grad_op(g, op, &a, 1);
+}
+static inline tfc_out tfc__g2(tfc_graph *g, const char *op, tfc_out a, tfc_out b) {
+    return tfc__grad_op(g, op, (tfc_out[]){a, b}, 2);
+}
+static inline tfc_out tfc__g3(tfc_graph *g, const char *op, tfc_out a, tfc_out b, tfc_out c) {
+    return tfc__grad_op(g, op, (tfc_out[]){a, b, c}, 3);
+}
+
 void tfc__grad_identity(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
 void tfc__grad_identity_n(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
 void tfc__grad_add_n(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);

@@ -6,20 +6,8 @@
  * TF pads instead, which needs Pad). */
 #include <string.h>
 
+#include "ops/grads.h"
 #include "ops/manip_int.h"
-
-static tfc_out op1(tfc_graph *g, const char *op, tfc_out a) {
-    tfc_node_builder *b = tfc_node_begin(g, op, NULL);
-    tfc_node_add_input(b, a);
-    return tfc_node_output(tfc_node_finish(b), 0);
-}
-
-static tfc_out op2(tfc_graph *g, const char *op, tfc_out a, tfc_out x) {
-    tfc_node_builder *b = tfc_node_begin(g, op, NULL);
-    tfc_node_add_input(b, a);
-    tfc_node_add_input(b, x);
-    return tfc_node_output(tfc_node_finish(b), 0);
-}
 
 /* Shape(x) with out_type dt (int32 or int64). */
 static tfc_out shape_of(tfc_graph *g, tfc_out x, tfc_dtype dt) {
@@ -57,11 +45,12 @@ static const tfc_tensor *const_value(tfc_out o) {
 }
 
 void tfc__grad_squeeze(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
-    din[0] = op2(g, "Reshape", grads[0], op1(g, "Shape", tfc_node_input(op, 0)));
+    din[0] = tfc__g2(g, "Reshape", grads[0], tfc__g1(g, "Shape", tfc_node_input(op, 0)));
 }
 
 void tfc__grad_transpose(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
-    din[0] = op2(g, "Transpose", grads[0], op1(g, "InvertPermutation", tfc_node_input(op, 1)));
+    din[0] =
+        tfc__g2(g, "Transpose", grads[0], tfc__g1(g, "InvertPermutation", tfc_node_input(op, 1)));
 }
 
 void tfc__grad_concat_v2(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
@@ -123,7 +112,7 @@ void tfc__grad_unpack(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out 
     }
     /* outputs no gradient reached contribute zeros */
     for (int i = 0; i < n; i++)
-        parts[i] = grads[i].node ? grads[i] : op1(g, "ZerosLike", tfc_node_output(op, i));
+        parts[i] = grads[i].node ? grads[i] : tfc__g1(g, "ZerosLike", tfc_node_output(op, i));
     tfc_node_builder *b = tfc_node_begin(g, "Pack", NULL);
     tfc_node_add_input_list(b, parts, n);
     tfc_node_set_attr_int(b, "axis", axis);
@@ -147,11 +136,11 @@ void tfc__grad_tile(tfc_graph *g, tfc_node *op, tfc_out const *grads, tfc_out *d
     tfc_node_add_input_list(b, both, 2);
     tfc_out stacked = tfc_node_output(tfc_node_finish(b), 0);
     int64_t perm[2] = {1, 0}, minus1 = -1, axes[TFC_MAX_RANK];
-    tfc_out tr = op2(g, "Transpose", stacked, int_const(g, TFC_DT_INT32, perm, 2));
-    tfc_out split = op2(g, "Reshape", tr, int_const(g, it, &minus1, 1));
+    tfc_out tr = tfc__g2(g, "Transpose", stacked, int_const(g, TFC_DT_INT32, perm, 2));
+    tfc_out split = tfc__g2(g, "Reshape", tr, int_const(g, it, &minus1, 1));
     for (int d = 0; d < rank; d++) axes[d] = 2 * d;
-    tfc_out r = op2(g, "Reshape", grads[0], split);
-    din[0] = op2(g, "Sum", r, int_const(g, TFC_DT_INT32, axes, rank));
+    tfc_out r = tfc__g2(g, "Reshape", grads[0], split);
+    din[0] = tfc__g2(g, "Sum", r, int_const(g, TFC_DT_INT32, axes, rank));
 }
 
 static tfc_out strided_slice_grad(tfc_graph *g, const tfc_node *masks_from, tfc_out shape,
@@ -177,9 +166,9 @@ static tfc_out strided_slice_grad(tfc_graph *g, const tfc_node *masks_from, tfc_
 void tfc__grad_slice(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
     tfc_out x = tfc_node_input(op, 0), begin = tfc_node_input(op, 1);
     tfc_dtype it = tfc_out_dtype(begin);
-    tfc_out end = op2(g, "AddV2", begin, shape_of(g, tfc_node_output(op, 0), it));
-    din[0] = strided_slice_grad(g, NULL, shape_of(g, x, it), begin, end, op1(g, "OnesLike", begin),
-                                grads[0]);
+    tfc_out end = tfc__g2(g, "AddV2", begin, shape_of(g, tfc_node_output(op, 0), it));
+    din[0] = strided_slice_grad(g, NULL, shape_of(g, x, it), begin, end,
+                                tfc__g1(g, "OnesLike", begin), grads[0]);
 }
 
 void tfc__grad_strided_slice(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {

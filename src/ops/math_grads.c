@@ -6,28 +6,8 @@
  * built (as for Sum). */
 #include <string.h>
 
+#include "ops/grads.h"
 #include "ops/math_int.h"
-
-static tfc_out op1(tfc_graph *g, const char *op, tfc_out a) {
-    tfc_node_builder *b = tfc_node_begin(g, op, NULL);
-    tfc_node_add_input(b, a);
-    return tfc_node_output(tfc_node_finish(b), 0);
-}
-
-static tfc_out op2(tfc_graph *g, const char *op, tfc_out a, tfc_out x) {
-    tfc_node_builder *b = tfc_node_begin(g, op, NULL);
-    tfc_node_add_input(b, a);
-    tfc_node_add_input(b, x);
-    return tfc_node_output(tfc_node_finish(b), 0);
-}
-
-static tfc_out op3(tfc_graph *g, const char *op, tfc_out a, tfc_out x, tfc_out y) {
-    tfc_node_builder *b = tfc_node_begin(g, op, NULL);
-    tfc_node_add_input(b, a);
-    tfc_node_add_input(b, x);
-    tfc_node_add_input(b, y);
-    return tfc_node_output(tfc_node_finish(b), 0);
-}
 
 static tfc_out cast(tfc_graph *g, tfc_out a, tfc_dtype dt) {
     tfc_node_builder *b = tfc_node_begin(g, "Cast", NULL);
@@ -74,7 +54,7 @@ static bool same_static_shape(tfc_out a, tfc_out b) {
 /* grad (at a broadcast shape) summed down to the input shape shape_x: r is the
  * BroadcastGradientArgs output for that input's side. */
 static tfc_out reduce_to(tfc_graph *g, tfc_out grad, tfc_out shape_x, tfc_out r) {
-    return op2(g, "Reshape", op2(g, "Sum", grad, r), shape_x);
+    return tfc__g2(g, "Reshape", tfc__g2(g, "Sum", grad, r), shape_x);
 }
 
 /* gx, gy computed at the broadcast shape of x and y; reduced back to their own shapes. */
@@ -83,7 +63,7 @@ static void unbroadcast(tfc_graph *g, tfc_out x, tfc_out y, tfc_out gx, tfc_out 
         din[0] = gx, din[1] = gy;
         return;
     }
-    tfc_out sx = op1(g, "Shape", x), sy = op1(g, "Shape", y);
+    tfc_out sx = tfc__g1(g, "Shape", x), sy = tfc__g1(g, "Shape", y);
     tfc_node_builder *b = tfc_node_begin(g, "BroadcastGradientArgs", NULL);
     tfc_node_add_input(b, sx);
     tfc_node_add_input(b, sy);
@@ -96,9 +76,9 @@ static void unbroadcast(tfc_graph *g, tfc_out x, tfc_out y, tfc_out gx, tfc_out 
 static void max_min_grad(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din,
                          const char *cmp) {
     tfc_out x = tfc_node_input(op, 0), y = tfc_node_input(op, 1), d = grads[0];
-    tfc_out mask = op2(g, cmp, x, y), zeros = op1(g, "ZerosLike", d);
-    unbroadcast(g, x, y, op3(g, "SelectV2", mask, d, zeros), op3(g, "SelectV2", mask, zeros, d),
-                din);
+    tfc_out mask = tfc__g2(g, cmp, x, y), zeros = tfc__g1(g, "ZerosLike", d);
+    unbroadcast(g, x, y, tfc__g3(g, "SelectV2", mask, d, zeros),
+                tfc__g3(g, "SelectV2", mask, zeros, d), din);
 }
 
 void tfc__grad_maximum(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
@@ -112,8 +92,8 @@ void tfc__grad_minimum(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out
 void tfc__grad_squared_difference(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
     tfc_out x = tfc_node_input(op, 0), y = tfc_node_input(op, 1);
     tfc_out two = scalar(g, tfc_out_dtype(x), 2.0);
-    tfc_out gx = op2(g, "Mul", op2(g, "Mul", two, grads[0]), op2(g, "Sub", x, y));
-    unbroadcast(g, x, y, gx, op1(g, "Neg", gx), din);
+    tfc_out gx = tfc__g2(g, "Mul", tfc__g2(g, "Mul", two, grads[0]), tfc__g2(g, "Sub", x, y));
+    unbroadcast(g, x, y, gx, tfc__g1(g, "Neg", gx), din);
 }
 
 /* d/dx = grad * y * x^(y-1); d/dy = grad * z * log(x), with log(x) taken as 0 where x <= 0. */
@@ -121,67 +101,67 @@ void tfc__grad_pow(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *di
     tfc_out x = tfc_node_input(op, 0), y = tfc_node_input(op, 1), z = tfc_node_output(op, 0);
     tfc_out d = grads[0];
     tfc_dtype dt = tfc_out_dtype(x);
-    tfc_out gx =
-        op2(g, "Mul", op2(g, "Mul", d, y), op2(g, "Pow", x, op2(g, "Sub", y, scalar(g, dt, 1.0))));
-    tfc_out zeros = op1(g, "ZerosLike", x);
-    tfc_out mask = op2(g, "Greater", x, zeros);
-    tfc_out safe_x = op3(g, "SelectV2", mask, x, op1(g, "OnesLike", x));
-    tfc_out log_x = op3(g, "SelectV2", mask, op1(g, "Log", safe_x), zeros);
-    unbroadcast(g, x, y, gx, op2(g, "Mul", op2(g, "Mul", d, z), log_x), din);
+    tfc_out gx = tfc__g2(g, "Mul", tfc__g2(g, "Mul", d, y),
+                         tfc__g2(g, "Pow", x, tfc__g2(g, "Sub", y, scalar(g, dt, 1.0))));
+    tfc_out zeros = tfc__g1(g, "ZerosLike", x);
+    tfc_out mask = tfc__g2(g, "Greater", x, zeros);
+    tfc_out safe_x = tfc__g3(g, "SelectV2", mask, x, tfc__g1(g, "OnesLike", x));
+    tfc_out log_x = tfc__g3(g, "SelectV2", mask, tfc__g1(g, "Log", safe_x), zeros);
+    unbroadcast(g, x, y, gx, tfc__g2(g, "Mul", tfc__g2(g, "Mul", d, z), log_x), din);
 }
 
 void tfc__grad_select(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
-    tfc_out c = tfc_node_input(op, 0), zeros = op1(g, "ZerosLike", tfc_node_input(op, 1));
-    din[1] = op3(g, "Select", c, grads[0], zeros);
-    din[2] = op3(g, "Select", c, zeros, grads[0]);
+    tfc_out c = tfc_node_input(op, 0), zeros = tfc__g1(g, "ZerosLike", tfc_node_input(op, 1));
+    din[1] = tfc__g3(g, "Select", c, grads[0], zeros);
+    din[2] = tfc__g3(g, "Select", c, zeros, grads[0]);
 }
 
 /* _SelectGradV2: each branch's gradient at the output shape, summed down to the branch's. */
 void tfc__grad_select_v2(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
-    tfc_out c = tfc_node_input(op, 0), d = grads[0], zeros = op1(g, "ZerosLike", d);
+    tfc_out c = tfc_node_input(op, 0), d = grads[0], zeros = tfc__g1(g, "ZerosLike", d);
     tfc_out z = tfc_node_output(op, 0);
-    tfc_out branch[2] = {op3(g, "SelectV2", c, d, zeros), op3(g, "SelectV2", c, zeros, d)};
+    tfc_out branch[2] = {tfc__g3(g, "SelectV2", c, d, zeros), tfc__g3(g, "SelectV2", c, zeros, d)};
     for (int k = 0; k < 2; k++) {
         tfc_out x = tfc_node_input(op, 1 + k);
         if (same_static_shape(x, z)) {
             din[1 + k] = branch[k];
             continue;
         }
-        tfc_out sx = op1(g, "Shape", x);
+        tfc_out sx = tfc__g1(g, "Shape", x);
         tfc_node_builder *b = tfc_node_begin(g, "BroadcastGradientArgs", NULL);
         tfc_node_add_input(b, sx);
-        tfc_node_add_input(b, op1(g, "Shape", z));
+        tfc_node_add_input(b, tfc__g1(g, "Shape", z));
         din[1 + k] = reduce_to(g, branch[k], sx, tfc_node_output(tfc_node_finish(b), 0));
     }
 }
 
 void tfc__grad_abs(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
-    din[0] = op2(g, "Mul", grads[0], op1(g, "Sign", tfc_node_input(op, 0)));
+    din[0] = tfc__g2(g, "Mul", grads[0], tfc__g1(g, "Sign", tfc_node_input(op, 0)));
 }
 
 void tfc__grad_sign(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
     (void)grads;
-    din[0] = op1(g, "ZerosLike", tfc_node_input(op, 0));
+    din[0] = tfc__g1(g, "ZerosLike", tfc_node_input(op, 0));
 }
 
 void tfc__grad_sqrt(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
-    din[0] = op2(g, "SqrtGrad", tfc_node_output(op, 0), grads[0]);
+    din[0] = tfc__g2(g, "SqrtGrad", tfc_node_output(op, 0), grads[0]);
 }
 
 void tfc__grad_rsqrt(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
-    din[0] = op2(g, "RsqrtGrad", tfc_node_output(op, 0), grads[0]);
+    din[0] = tfc__g2(g, "RsqrtGrad", tfc_node_output(op, 0), grads[0]);
 }
 
 void tfc__grad_reciprocal(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
-    din[0] = op2(g, "ReciprocalGrad", tfc_node_output(op, 0), grads[0]);
+    din[0] = tfc__g2(g, "ReciprocalGrad", tfc_node_output(op, 0), grads[0]);
 }
 
 void tfc__grad_exp(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
-    din[0] = op2(g, "Mul", grads[0], tfc_node_output(op, 0));
+    din[0] = tfc__g2(g, "Mul", grads[0], tfc_node_output(op, 0));
 }
 
 void tfc__grad_log(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
-    din[0] = op2(g, "Mul", grads[0], op1(g, "Reciprocal", tfc_node_input(op, 0)));
+    din[0] = tfc__g2(g, "Mul", grads[0], tfc__g1(g, "Reciprocal", tfc_node_input(op, 0)));
 }
 
 /* _CastGrad: only between float types; the gradient is cast back to the source type. */
@@ -238,12 +218,13 @@ void tfc__grad_mean(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *d
         factor = scalar(g, dt, (double)nx / (double)(ny > 0 ? ny : 1));
     } else {
         tfc_out zero = int_vector(g, (int64_t[]){0}, 1);
-        tfc_out nx = cast(g, op2(g, "Prod", op1(g, "Shape", x), zero), dt);
-        tfc_out ny = cast(g, op2(g, "Prod", op1(g, "Shape", y), zero), dt);
-        factor = op2(g, "RealDiv", nx, op2(g, "Maximum", ny, scalar(g, dt, 1.0)));
+        tfc_out nx = cast(g, tfc__g2(g, "Prod", tfc__g1(g, "Shape", x), zero), dt);
+        tfc_out ny = cast(g, tfc__g2(g, "Prod", tfc__g1(g, "Shape", y), zero), dt);
+        factor = tfc__g2(g, "RealDiv", nx, tfc__g2(g, "Maximum", ny, scalar(g, dt, 1.0)));
     }
-    tfc_out spread = op2(g, "Mul", op1(g, "OnesLike", x), op2(g, "Reshape", grads[0], k));
-    din[0] = op2(g, "RealDiv", spread, factor);
+    tfc_out spread =
+        tfc__g2(g, "Mul", tfc__g1(g, "OnesLike", x), tfc__g2(g, "Reshape", grads[0], k));
+    din[0] = tfc__g2(g, "RealDiv", spread, factor);
 }
 
 /* _MinOrMaxGrad: the gradient is shared equally by the elements equal to the result. */
@@ -251,11 +232,11 @@ void tfc__grad_max_min(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out
     tfc_out k;
     if (!kept_shape(g, op, &k)) return;
     tfc_out x = tfc_node_input(op, 0), axes = tfc_node_input(op, 1);
-    tfc_out y = op2(g, "Reshape", tfc_node_output(op, 0), k);
-    tfc_out d = op2(g, "Reshape", grads[0], k);
-    tfc_out ind = cast(g, op2(g, "Equal", y, x), tfc_out_dtype(x));
-    tfc_out num = op2(g, "Reshape", op2(g, "Sum", ind, axes), k);
-    din[0] = op2(g, "Mul", op2(g, "RealDiv", ind, num), d);
+    tfc_out y = tfc__g2(g, "Reshape", tfc_node_output(op, 0), k);
+    tfc_out d = tfc__g2(g, "Reshape", grads[0], k);
+    tfc_out ind = cast(g, tfc__g2(g, "Equal", y, x), tfc_out_dtype(x));
+    tfc_out num = tfc__g2(g, "Reshape", tfc__g2(g, "Sum", ind, axes), k);
+    din[0] = tfc__g2(g, "Mul", tfc__g2(g, "RealDiv", ind, num), d);
 }
 
 /* Prod: each input's gradient is the product of the other elements of its group. TF's _ProdGrad
@@ -266,16 +247,16 @@ void tfc__grad_prod(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *d
     tfc_out k;
     if (!kept_shape(g, op, &k)) return;
     tfc_out x = tfc_node_input(op, 0), axes = tfc_node_input(op, 1);
-    tfc_out d = op2(g, "Reshape", grads[0], k);
-    tfc_out zero = op1(g, "ZerosLike", x), is_zero = op2(g, "Equal", x, zero);
-    tfc_out safe = op3(g, "SelectV2", is_zero, op1(g, "OnesLike", x), x);
+    tfc_out d = tfc__g2(g, "Reshape", grads[0], k);
+    tfc_out zero = tfc__g1(g, "ZerosLike", x), is_zero = tfc__g2(g, "Equal", x, zero);
+    tfc_out safe = tfc__g3(g, "SelectV2", is_zero, tfc__g1(g, "OnesLike", x), x);
     tfc_out zeros_in_group =
-        op2(g, "Reshape", op2(g, "Sum", cast(g, is_zero, tfc_out_dtype(x)), axes), k);
-    tfc_out prod_nonzero = op2(g, "Reshape", op2(g, "Prod", safe, axes), k);
-    tfc_out no_zero = op2(g, "Equal", zeros_in_group, op1(g, "ZerosLike", zeros_in_group));
-    tfc_out one_zero = op2(g, "Equal", zeros_in_group, op1(g, "OnesLike", zeros_in_group));
-    tfc_out at_one_zero = op3(g, "SelectV2", is_zero, prod_nonzero, zero);
-    tfc_out others = op3(g, "SelectV2", no_zero, op2(g, "RealDiv", prod_nonzero, safe),
-                         op3(g, "SelectV2", one_zero, at_one_zero, zero));
-    din[0] = op2(g, "Mul", others, d);
+        tfc__g2(g, "Reshape", tfc__g2(g, "Sum", cast(g, is_zero, tfc_out_dtype(x)), axes), k);
+    tfc_out prod_nonzero = tfc__g2(g, "Reshape", tfc__g2(g, "Prod", safe, axes), k);
+    tfc_out no_zero = tfc__g2(g, "Equal", zeros_in_group, tfc__g1(g, "ZerosLike", zeros_in_group));
+    tfc_out one_zero = tfc__g2(g, "Equal", zeros_in_group, tfc__g1(g, "OnesLike", zeros_in_group));
+    tfc_out at_one_zero = tfc__g3(g, "SelectV2", is_zero, prod_nonzero, zero);
+    tfc_out others = tfc__g3(g, "SelectV2", no_zero, tfc__g2(g, "RealDiv", prod_nonzero, safe),
+                             tfc__g3(g, "SelectV2", one_zero, at_one_zero, zero));
+    din[0] = tfc__g2(g, "Mul", others, d);
 }

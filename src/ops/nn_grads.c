@@ -66,10 +66,6 @@ void tfc__grad_avg_pool(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_ou
                    (tfc_out[]){shape_of(g, tfc_node_input(op, 0)), grads[0]}, 2);
 }
 
-static tfc_out op2(tfc_graph *g, const char *op, tfc_out a, tfc_out b) {
-    return build(g, op, NULL, NULL, (tfc_out[]){a, b}, 2);
-}
-
 /* A Const holding the int32 scalar v. */
 static tfc_out int_const(tfc_graph *g, int32_t v) {
     tfc_tensor *t = tfc_tensor_scalar_int32(v);
@@ -94,13 +90,14 @@ static tfc_out sum_last(tfc_graph *g, tfc_out x) {
 void tfc__grad_softmax(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
     /* dx = (dy - sum(dy * y, -1, keepdims)) * y */
     tfc_out y = tfc_node_output(op, 0);
-    din[0] = op2(g, "Mul", op2(g, "Sub", grads[0], sum_last(g, op2(g, "Mul", grads[0], y))), y);
+    din[0] = tfc__g2(g, "Mul",
+                     tfc__g2(g, "Sub", grads[0], sum_last(g, tfc__g2(g, "Mul", grads[0], y))), y);
 }
 
 void tfc__grad_log_softmax(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
     /* dx = dy - sum(dy, -1, keepdims) * softmax(x) */
     tfc_out sm = build(g, "Softmax", NULL, NULL, (tfc_out[]){tfc_node_input(op, 0)}, 1);
-    din[0] = op2(g, "Sub", grads[0], op2(g, "Mul", sum_last(g, grads[0]), sm));
+    din[0] = tfc__g2(g, "Sub", grads[0], tfc__g2(g, "Mul", sum_last(g, grads[0]), sm));
 }
 
 /* The loss gradient [b] times the op's backprop output [b, n]. Gradients flowing into the
@@ -114,8 +111,8 @@ static tfc_out xent_logits_grad(tfc_graph *g, tfc_node *op, const tfc_out *grads
         return (tfc_out){NULL, 0};
     }
     if (!grads[0].node) return (tfc_out){NULL, 0};
-    tfc_out col = op2(g, "ExpandDims", grads[0], int_const(g, -1));
-    return op2(g, "Mul", col, tfc_node_output(op, 1));
+    tfc_out col = tfc__g2(g, "ExpandDims", grads[0], int_const(g, -1));
+    return tfc__g2(g, "Mul", col, tfc_node_output(op, 1));
 }
 
 void tfc__grad_softmax_xent(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
@@ -123,7 +120,7 @@ void tfc__grad_softmax_xent(tfc_graph *g, tfc_node *op, const tfc_out *grads, tf
     if (grads[0].node) { /* d loss / d labels = -log_softmax(logits) */
         tfc_out ls = build(g, "LogSoftmax", NULL, NULL, (tfc_out[]){tfc_node_input(op, 0)}, 1);
         tfc_out neg = build(g, "Neg", NULL, NULL, &ls, 1);
-        din[1] = op2(g, "Mul", op2(g, "ExpandDims", grads[0], int_const(g, -1)), neg);
+        din[1] = tfc__g2(g, "Mul", tfc__g2(g, "ExpandDims", grads[0], int_const(g, -1)), neg);
     }
 }
 
@@ -133,17 +130,17 @@ void tfc__grad_sparse_softmax_xent(tfc_graph *g, tfc_node *op, const tfc_out *gr
 
 /* Activations: TF's *Grad ops, fed the input or the output as TF's nn_grad.py does. */
 void tfc__grad_relu6(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
-    din[0] = op2(g, "Relu6Grad", grads[0], tfc_node_output(op, 0));
+    din[0] = tfc__g2(g, "Relu6Grad", grads[0], tfc_node_output(op, 0));
 }
 void tfc__grad_elu(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
-    din[0] = op2(g, "EluGrad", grads[0], tfc_node_output(op, 0));
+    din[0] = tfc__g2(g, "EluGrad", grads[0], tfc_node_output(op, 0));
 }
 void tfc__grad_softplus(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
-    din[0] = op2(g, "SoftplusGrad", grads[0], tfc_node_input(op, 0));
+    din[0] = tfc__g2(g, "SoftplusGrad", grads[0], tfc_node_input(op, 0));
 }
 void tfc__grad_sigmoid(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
-    din[0] = op2(g, "SigmoidGrad", tfc_node_output(op, 0), grads[0]);
+    din[0] = tfc__g2(g, "SigmoidGrad", tfc_node_output(op, 0), grads[0]);
 }
 void tfc__grad_tanh(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
-    din[0] = op2(g, "TanhGrad", tfc_node_output(op, 0), grads[0]);
+    din[0] = tfc__g2(g, "TanhGrad", tfc_node_output(op, 0), grads[0]);
 }
