@@ -3,6 +3,8 @@
 
 extern const tfc_op_family tfc__ops_array;
 extern const tfc_op_family tfc__ops_base;
+extern const tfc_op_family tfc__ops_bn;
+extern const tfc_op_family tfc__ops_extra;
 extern const tfc_op_family tfc__ops_manip;
 extern const tfc_op_family tfc__ops_math;
 extern const tfc_op_family tfc__ops_nn;
@@ -11,11 +13,13 @@ extern const tfc_op_family tfc__ops_state;
 /* Tripwire: adding a family means defining its table in src/ops/<family>.c, listing it here and
  * bumping this count; the registry test then checks that every op of every family parsed and has
  * its kernel and gradient. */
-#define TFC__NUM_OP_FAMILIES 6
+#define TFC__NUM_OP_FAMILIES 8
 
 const tfc_op_family *const tfc__op_families[] = {
     &tfc__ops_array,
     &tfc__ops_base,
+    &tfc__ops_bn,
+    &tfc__ops_extra,
     &tfc__ops_manip,
     &tfc__ops_math,
     &tfc__ops_nn,
