@@ -76,6 +76,9 @@ tfc_code tfc__shape_broadcast(tfc_shape_ctx *c);  /* NumPy broadcasting of input
 tfc_code tfc__shape_scalar(tfc_shape_ctx *c);     /* every output a scalar */
 tfc_code tfc__shape_unknown(tfc_shape_ctx *c);    /* every output of unknown shape */
 tfc_code tfc__shape_from_attr(tfc_shape_ctx *c);  /* output 0 = the "shape" attr */
+/* output 0 = the dims held by input 0, an int32/int64 vector (Fill, the random ops); its rank
+ * alone when only the vector's length is known. */
+tfc_code tfc__shape_from_input_dims(tfc_shape_ctx *c);
 
 /* ---- Declaring ops ---- */
 typedef enum tfc_op_flags {

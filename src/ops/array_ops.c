@@ -14,31 +14,6 @@ static int64_t int_at(const tfc_tensor *t, int64_t i) {
 
 /* ---- Shape functions ---- */
 
-static tfc_code shape_fill(tfc_shape_ctx *c) {
-    const tfc_tensor *dims = tfc_shape_ctx_input_value(c, 0);
-    const tfc_shape *ds = tfc_shape_ctx_input_shape(c, 0);
-    if (ds->rank >= 0 && ds->rank != 1)
-        return tfc_shape_ctx_fail(c, "Shape must be rank 1 but is rank %d (dims)", ds->rank);
-    tfc_shape out = tfc_shape_unknown();
-    if (dims) {
-        int64_t n = tfc_tensor_num_elements(dims);
-        if (n > TFC_MAX_RANK)
-            return tfc_shape_ctx_fail(c, "rank %lld is above %d", (long long)n, TFC_MAX_RANK);
-        out.rank = (int)n;
-        for (int64_t i = 0; i < n; i++) {
-            out.dims[i] = int_at(dims, i);
-            if (out.dims[i] < 0)
-                return tfc_shape_ctx_fail(c, "dims[%lld] = %lld must be nonnegative", (long long)i,
-                                          (long long)out.dims[i]);
-        }
-    } else if (ds->rank == 1 && ds->dims[0] >= 0 && ds->dims[0] <= TFC_MAX_RANK) {
-        out.rank = (int)ds->dims[0];
-        for (int i = 0; i < out.rank; i++) out.dims[i] = -1;
-    }
-    tfc_shape_ctx_set_output(c, 0, &out);
-    return TFC_OK;
-}
-
 static tfc_code shape_vectors(tfc_shape_ctx *c) {
     tfc_shape v = tfc_shape_make(1, (int64_t[]){-1});
     for (int i = 0; i < tfc_shape_ctx_num_outputs(c); i++) tfc_shape_ctx_set_output(c, i, &v);
@@ -339,7 +314,7 @@ static const tfc_op_spec array_ops[] = {
     {.name = "Fill",
      .sig = "dims: index_type, value: T -> output: T",
      .attrs = "T: type; index_type: {int32, int64} = DT_INT32",
-     .shape = shape_fill,
+     .shape = tfc__shape_from_input_dims,
      .kernel = &kernel_fill,
      .flags = TFC_OP_NO_GRADIENT},
     {.name = "BroadcastGradientArgs",

@@ -112,7 +112,9 @@ static double rng_double(rng_state *s) {
     return d - 1.0;
 }
 
-static double rng_unit(rng_state *s, bool dbl) { return dbl ? rng_double(s) : rng_float(s); }
+static double rng_unit(rng_state *s, bool dbl) {
+    return dbl ? rng_double(s) : rng_float(s);
+}
 
 /* Box-Muller: two standard normals. */
 static void rng_normal2(rng_state *s, bool dbl, double *z0, double *z1) {
@@ -201,28 +203,6 @@ static tfc_code rng_compute(tfc_kernel_ctx *c, void *state) {
     return TFC_OK;
 }
 static const tfc_kernel kernel_random = {.prepare = rng_prepare, .compute = rng_compute};
-
-static tfc_code shape_random(tfc_shape_ctx *c) {
-    const tfc_tensor *dims = tfc_shape_ctx_input_value(c, 0);
-    const tfc_shape *ds = tfc_shape_ctx_input_shape(c, 0);
-    if (ds->rank >= 0 && ds->rank != 1)
-        return tfc_shape_ctx_fail(c, "Shape must be rank 1 but is rank %d", ds->rank);
-    tfc_shape out = tfc_shape_unknown();
-    if (dims) {
-        int64_t n = tfc_tensor_num_elements(dims);
-        if (n > TFC_MAX_RANK)
-            return tfc_shape_ctx_fail(c, "rank %lld is above %d", (long long)n, TFC_MAX_RANK);
-        out.rank = (int)n;
-        for (int64_t i = 0; i < n; i++)
-            if ((out.dims[i] = int_at(dims, i)) < 0)
-                return tfc_shape_ctx_fail(c, "Dimension %lld must be >= 0", (long long)out.dims[i]);
-    } else if (ds->rank == 1 && ds->dims[0] >= 0 && ds->dims[0] <= TFC_MAX_RANK) {
-        out.rank = (int)ds->dims[0];
-        for (int i = 0; i < out.rank; i++) out.dims[i] = -1;
-    }
-    tfc_shape_ctx_set_output(c, 0, &out);
-    return TFC_OK;
-}
 
 /* ---- BatchMatMulV2 ---- */
 
@@ -440,21 +420,21 @@ static const tfc_op_spec extra_ops[] = {
      .sig = "shape: T -> output: dtype",
      .attrs = "seed: int = 0; seed2: int = 0; dtype: {half, bfloat16, float, double}; "
               "T: {int32, int64}",
-     .shape = shape_random,
+     .shape = tfc__shape_from_input_dims,
      .kernel = &kernel_random,
      .flags = TFC_OP_STATEFUL | TFC_OP_NO_GRADIENT},
     {.name = "RandomStandardNormal",
      .sig = "shape: T -> output: dtype",
      .attrs = "seed: int = 0; seed2: int = 0; dtype: {half, bfloat16, float, double}; "
               "T: {int32, int64}",
-     .shape = shape_random,
+     .shape = tfc__shape_from_input_dims,
      .kernel = &kernel_random,
      .flags = TFC_OP_STATEFUL | TFC_OP_NO_GRADIENT},
     {.name = "TruncatedNormal",
      .sig = "shape: T -> output: dtype",
      .attrs = "seed: int = 0; seed2: int = 0; dtype: {half, bfloat16, float, double}; "
               "T: {int32, int64}",
-     .shape = shape_random,
+     .shape = tfc__shape_from_input_dims,
      .kernel = &kernel_random,
      .flags = TFC_OP_STATEFUL | TFC_OP_NO_GRADIENT},
     {.name = "BatchMatMulV2",

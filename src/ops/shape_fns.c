@@ -64,3 +64,27 @@ tfc_code tfc__shape_broadcast(tfc_shape_ctx *c) {
     tfc_shape_ctx_set_output(c, 0, &out);
     return TFC_OK;
 }
+
+tfc_code tfc__shape_from_input_dims(tfc_shape_ctx *c) {
+    const tfc_tensor *dims = tfc_shape_ctx_input_value(c, 0);
+    const tfc_shape *ds = tfc_shape_ctx_input_shape(c, 0);
+    if (ds->rank >= 0 && ds->rank != 1)
+        return tfc_shape_ctx_fail(c, "Shape must be rank 1 but is rank %d", ds->rank);
+    tfc_shape out = tfc_shape_unknown();
+    if (dims) {
+        int64_t n = tfc_tensor_num_elements(dims);
+        if (n > TFC_MAX_RANK)
+            return tfc_shape_ctx_fail(c, "rank %lld is above %d", (long long)n, TFC_MAX_RANK);
+        out.rank = (int)n;
+        for (int64_t i = 0; i < n; i++)
+            if ((out.dims[i] = (tfc_tensor_dtype(dims) == TFC_DT_INT64
+                                    ? ((const int64_t *)tfc_tensor_data_const(dims))[i]
+                                    : ((const int32_t *)tfc_tensor_data_const(dims))[i])) < 0)
+                return tfc_shape_ctx_fail(c, "Dimension %lld must be >= 0", (long long)out.dims[i]);
+    } else if (ds->rank == 1 && ds->dims[0] >= 0 && ds->dims[0] <= TFC_MAX_RANK) {
+        out.rank = (int)ds->dims[0];
+        for (int i = 0; i < out.rank; i++) out.dims[i] = -1;
+    }
+    tfc_shape_ctx_set_output(c, 0, &out);
+    return TFC_OK;
+}
