@@ -47,7 +47,9 @@ fi
 PEERS=${PEERS:-$(dirname "$0")/../../shared/peers}
 if [ -f "$PEERS/cnn_bench.py" ] && /usr/bin/python3 -c 'import torch' 2>/dev/null; then
     for t in 1 2; do
-        ours=$("$BUILD_DIR/bench_cnn" "$t" | tee /dev/stderr | awk '{print $3}') || { rc=1; continue; }
+        line=$("$BUILD_DIR/bench_cnn" "$t") || { rc=1; continue; }
+        echo "$line"
+        ours=$(echo "$line" | awk '{print $3}')
         peer=$(GOMP_SPINCOUNT=1000 /usr/bin/python3 "$PEERS/cnn_bench.py" --threads "$t" --reps "$BENCH_REPS" \
             --lat-runs 200 2>/dev/null | awk -F'[= ]' "/^METRIC cnn_train_b100_t$t=/{print \$3}")
         if [ -n "$ours" ] && [ -n "$peer" ]; then
