@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ops/base_kernels.h"
+#include "ops/unary.h"
 
 /* ---- Element functions: z[i] = x[i] op y[i], with a stride of 0 or 1 on each side ---- */
 
@@ -275,71 +276,56 @@ const tfc_kernel tfc__kernel_add_n = {.compute = add_n_compute};
 
 /* ---- Unary ---- */
 
-typedef void (*unary_fn)(const void *x, void *y, int64_t n);
-
-#define UNARY_LOOP(NAME, T, EXPR)                                                                  \
-    static void NAME(const void *xv, void *yv, int64_t n) {                                        \
-        const T *x = xv;                                                                           \
-        T *y = yv;                                                                                 \
-        for (int64_t i = 0; i < n; i++) {                                                          \
-            T a = x[i];                                                                            \
-            y[i] = EXPR;                                                                           \
-        }                                                                                          \
-    }
-/* Relu as Eigen's max(x, 0) computes it: NaN passes through. */
-UNARY_LOOP(relu_f32, float, a < 0 ? 0 : a)
-UNARY_LOOP(relu_f64, double, a < 0 ? 0 : a)
-UNARY_LOOP(relu_i32, int32_t, a < 0 ? 0 : a)
-UNARY_LOOP(relu_i64, int64_t, a < 0 ? 0 : a)
-UNARY_LOOP(neg_f32, float, -a)
-UNARY_LOOP(neg_f64, double, -a)
-UNARY_LOOP(neg_i32, int32_t, WRAP(int32_t, uint32_t, 0u - (uint32_t)a))
-UNARY_LOOP(neg_i64, int64_t, WRAP(int64_t, uint64_t, 0u - (uint64_t)a))
-UNARY_LOOP(square_f32, float, a *a)
-UNARY_LOOP(square_f64, double, a *a)
-UNARY_LOOP(square_i32, int32_t, WRAP(int32_t, uint32_t, (uint32_t)a *(uint32_t)a))
-UNARY_LOOP(square_i64, int64_t, WRAP(int64_t, uint64_t, (uint64_t)a *(uint64_t)a))
-
-typedef struct unary_op {
-    const char *name;
-    unary_fn f32, f64, i32, i64;
-} unary_op;
-
 typedef struct unary_job {
-    unary_fn fn;
+    tfc__unary_fn fn;
     const char *x;
     char *y;
-    size_t es;
+    int64_t es;
 } unary_job;
 
 static void unary_range(void *p, int64_t lo, int64_t hi) {
     const unary_job *j = p;
-    j->fn(j->x + lo * (int64_t)j->es, j->y + lo * (int64_t)j->es, hi - lo);
+    j->fn(j->x + lo * j->es, j->y + lo * j->es, hi - lo);
 }
 
-static tfc_code unary_compute(tfc_kernel_ctx *c, const unary_op *op) {
+tfc_code tfc__unary_compute(tfc_kernel_ctx *c, const tfc__unary_op *op) {
     const tfc_tensor *x = tfc_kctx_input(c, 0);
     tfc_dtype dt = tfc_tensor_dtype(x);
-    unary_fn fn = dt == TFC_DT_FLOAT    ? op->f32
-                  : dt == TFC_DT_DOUBLE ? op->f64
-                  : dt == TFC_DT_INT32  ? op->i32
-                  : dt == TFC_DT_INT64  ? op->i64
-                                        : NULL;
+    tfc__unary_fn fn = dt == TFC_DT_FLOAT    ? op->f32
+                       : dt == TFC_DT_DOUBLE ? op->f64
+                       : dt == TFC_DT_INT32  ? op->i32
+                       : dt == TFC_DT_INT64  ? op->i64
+                                             : NULL;
     if (!fn)
         return tfc_kctx_fail(c, TFC_UNIMPLEMENTED, "no CPU kernel for %s on %s", op->name,
                              tfc_dtype_name(dt));
     tfc_tensor *y;
     tfc_code rc = tfc_kctx_alloc_output(c, 0, dt, tfc_tensor_shape(x), &y);
     if (rc != TFC_OK) return rc;
-    unary_job j = {fn, tfc_tensor_data_const(x), tfc_tensor_data(y), tfc_dtype_size(dt)};
+    unary_job j = {fn, tfc_tensor_data_const(x), tfc_tensor_data(y), (int64_t)tfc_dtype_size(dt)};
     tfc_kctx_parallel_range(c, tfc_tensor_num_elements(x), TFC_KCTX_MIN_CHUNK, unary_range, &j);
     return TFC_OK;
 }
 
+/* Relu as Eigen's max(x, 0) computes it: NaN passes through. */
+TFC__UNARY_LOOP(relu_f32, float, a < 0 ? 0 : a)
+TFC__UNARY_LOOP(relu_f64, double, a < 0 ? 0 : a)
+TFC__UNARY_LOOP(relu_i32, int32_t, a < 0 ? 0 : a)
+TFC__UNARY_LOOP(relu_i64, int64_t, a < 0 ? 0 : a)
+TFC__UNARY_LOOP(neg_f32, float, -a)
+TFC__UNARY_LOOP(neg_f64, double, -a)
+TFC__UNARY_LOOP(neg_i32, int32_t, WRAP(int32_t, uint32_t, 0u - (uint32_t)a))
+TFC__UNARY_LOOP(neg_i64, int64_t, WRAP(int64_t, uint64_t, 0u - (uint64_t)a))
+TFC__UNARY_LOOP(square_f32, float, a *a)
+TFC__UNARY_LOOP(square_f64, double, a *a)
+TFC__UNARY_LOOP(square_i32, int32_t, WRAP(int32_t, uint32_t, (uint32_t)a *(uint32_t)a))
+TFC__UNARY_LOOP(square_i64, int64_t, WRAP(int64_t, uint64_t, (uint64_t)a *(uint64_t)a))
+
 #define UNARY_KERNEL(NAME, OPNAME)                                                                 \
-    static const unary_op op_##NAME = {OPNAME, NAME##_f32, NAME##_f64, NAME##_i32, NAME##_i64};    \
+    static const tfc__unary_op op_##NAME = {OPNAME, NAME##_f32, NAME##_f64, NAME##_i32,            \
+                                            NAME##_i64};                                           \
     static tfc_code NAME##_compute(tfc_kernel_ctx *c, void *state) {                               \
-        return unary_compute(c, &op_##NAME);                                                       \
+        return tfc__unary_compute(c, &op_##NAME);                                                  \
     }                                                                                              \
     const tfc_kernel tfc__kernel_##NAME = {.compute = NAME##_compute};
 UNARY_KERNEL(relu, "Relu")

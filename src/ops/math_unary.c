@@ -4,81 +4,34 @@
 #include <math.h>
 
 #include "ops/math_int.h"
-
-typedef void (*unary_fn)(const void *x, void *y, int64_t n);
-
-#define UNARY_LOOP(NAME, T, EXPR)                                                                  \
-    static void NAME(const void *xv, void *yv, int64_t n) {                                        \
-        const T *x = xv;                                                                           \
-        T *y = yv;                                                                                 \
-        for (int64_t i = 0; i < n; i++) {                                                          \
-            const T a = x[i];                                                                      \
-            y[i] = EXPR;                                                                           \
-        }                                                                                          \
-    }
+#include "ops/unary.h"
 
 /* Abs of the most negative integer wraps to itself, as in TF (unsigned negation, no UB). */
-UNARY_LOOP(abs_f32, float, fabsf(a))
-UNARY_LOOP(abs_f64, double, fabs(a))
-UNARY_LOOP(abs_i32, int32_t, a < 0 ? (int32_t)(0u - (uint32_t)a) : a)
-UNARY_LOOP(abs_i64, int64_t, a < 0 ? (int64_t)(0u - (uint64_t)a) : a)
+TFC__UNARY_LOOP(abs_f32, float, fabsf(a))
+TFC__UNARY_LOOP(abs_f64, double, fabs(a))
+TFC__UNARY_LOOP(abs_i32, int32_t, a < 0 ? (int32_t)(0u - (uint32_t)a) : a)
+TFC__UNARY_LOOP(abs_i64, int64_t, a < 0 ? (int64_t)(0u - (uint64_t)a) : a)
 /* Sign: -1, 0 or 1; NaN stays NaN (Eigen's sign). */
-UNARY_LOOP(sign_f32, float, a > 0 ? 1.0f : a < 0 ? -1.0f : a)
-UNARY_LOOP(sign_f64, double, a > 0 ? 1.0 : a < 0 ? -1.0 : a)
-UNARY_LOOP(sign_i32, int32_t, (int32_t)((a > 0) - (a < 0)))
-UNARY_LOOP(sign_i64, int64_t, (int64_t)((a > 0) - (a < 0)))
-UNARY_LOOP(sqrt_f32, float, sqrtf(a))
-UNARY_LOOP(sqrt_f64, double, sqrt(a))
-UNARY_LOOP(rsqrt_f32, float, 1.0f / sqrtf(a))
-UNARY_LOOP(rsqrt_f64, double, 1.0 / sqrt(a))
-UNARY_LOOP(exp_f32, float, expf(a))
-UNARY_LOOP(exp_f64, double, exp(a))
-UNARY_LOOP(log_f32, float, logf(a))
-UNARY_LOOP(log_f64, double, log(a))
-UNARY_LOOP(recip_f32, float, 1.0f / a)
-UNARY_LOOP(recip_f64, double, 1.0 / a)
-
-typedef struct unary_op {
-    const char *name;
-    unary_fn f32, f64, i32, i64;
-} unary_op;
-
-typedef struct unary_job {
-    unary_fn fn;
-    const char *x;
-    char *y;
-    int64_t es;
-} unary_job;
-
-static void unary_range(void *p, int64_t lo, int64_t hi) {
-    const unary_job *j = p;
-    j->fn(j->x + lo * j->es, j->y + lo * j->es, hi - lo);
-}
-
-static tfc_code unary_compute(tfc_kernel_ctx *c, const unary_op *op) {
-    const tfc_tensor *x = tfc_kctx_input(c, 0);
-    tfc_dtype dt = tfc_tensor_dtype(x);
-    unary_fn fn = dt == TFC_DT_FLOAT    ? op->f32
-                  : dt == TFC_DT_DOUBLE ? op->f64
-                  : dt == TFC_DT_INT32  ? op->i32
-                  : dt == TFC_DT_INT64  ? op->i64
-                                        : NULL;
-    if (!fn)
-        return tfc_kctx_fail(c, TFC_UNIMPLEMENTED, "no CPU kernel for %s on %s", op->name,
-                             tfc_dtype_name(dt));
-    tfc_tensor *y;
-    tfc_code rc = tfc_kctx_alloc_output(c, 0, dt, tfc_tensor_shape(x), &y);
-    if (rc != TFC_OK) return rc;
-    unary_job j = {fn, tfc_tensor_data_const(x), tfc_tensor_data(y), (int64_t)tfc_dtype_size(dt)};
-    tfc_kctx_parallel_range(c, tfc_tensor_num_elements(x), TFC_KCTX_MIN_CHUNK, unary_range, &j);
-    return TFC_OK;
-}
+TFC__UNARY_LOOP(sign_f32, float, a > 0 ? 1.0f : a < 0 ? -1.0f : a)
+TFC__UNARY_LOOP(sign_f64, double, a > 0 ? 1.0 : a < 0 ? -1.0 : a)
+TFC__UNARY_LOOP(sign_i32, int32_t, (int32_t)((a > 0) - (a < 0)))
+TFC__UNARY_LOOP(sign_i64, int64_t, (int64_t)((a > 0) - (a < 0)))
+TFC__UNARY_LOOP(sqrt_f32, float, sqrtf(a))
+TFC__UNARY_LOOP(sqrt_f64, double, sqrt(a))
+TFC__UNARY_LOOP(rsqrt_f32, float, 1.0f / sqrtf(a))
+TFC__UNARY_LOOP(rsqrt_f64, double, 1.0 / sqrt(a))
+TFC__UNARY_LOOP(exp_f32, float, expf(a))
+TFC__UNARY_LOOP(exp_f64, double, exp(a))
+TFC__UNARY_LOOP(log_f32, float, logf(a))
+TFC__UNARY_LOOP(log_f64, double, log(a))
+TFC__UNARY_LOOP(recip_f32, float, 1.0f / a)
+TFC__UNARY_LOOP(recip_f64, double, 1.0 / a)
 
 #define UNARY_KERNEL(NAME, ...)                                                                    \
-    static const unary_op op_##NAME = {__VA_ARGS__};                                               \
+    static const tfc__unary_op op_##NAME = {__VA_ARGS__};                                          \
     static tfc_code NAME##_compute(tfc_kernel_ctx *c, void *state) {                               \
         (void)state;                                                                               \
-        return unary_compute(c, &op_##NAME);                                                       \
+        return tfc__unary_compute(c, &op_##NAME);                                                  \
     }                                                                                              \
     const tfc_kernel tfc__kernel_##NAME = {.compute = NAME##_compute};
 UNARY_KERNEL(abs, "Abs", abs_f32, abs_f64, abs_i32, abs_i64)
