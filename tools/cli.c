@@ -58,3 +58,22 @@ bool cli_parse_range(const char *s, int64_t *a, int64_t *b) {
     if (nb && !parse_i64(colon + 1, nb, b)) return false;
     return *b < 0 || *b >= *a;
 }
+
+int cli_dispatch(const char *family, const char *usage, const cli_subcommand *subs, int n, int argc,
+                 char **argv) {
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_USAGE : CLI_OK;
+    }
+    for (int s = 0; s < n; s++) {
+        if (strcmp(argv[1], subs[s].name)) continue;
+        if (cli_wants_help(argc - 1, argv + 1)) {
+            fputs(subs[s].usage, stdout);
+            return CLI_OK;
+        }
+        return subs[s].fn(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "tfc %s: unknown subcommand '%s'\n%s", family, argv[1], usage);
+    return CLI_USAGE;
+}

@@ -25,6 +25,16 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 #endif
     ;
 
+/* A subcommand of a family: its name, its --help text and its entry (argv[0] is the subcommand). */
+typedef struct cli_subcommand {
+    const char *name, *usage;
+    int (*fn)(int argc, char **argv);
+} cli_subcommand;
+/* Runs argv[1] of family `family` (argv[0] is the family name): the family's usage on --help or
+ * with no subcommand, the subcommand's usage on its --help, a usage error for an unknown one. */
+int cli_dispatch(const char *family, const char *usage, const cli_subcommand *subs, int n, int argc,
+                 char **argv);
+
 /* If arg is "--name=VALUE" returns VALUE; if arg is "--name" and a next argument exists, consumes
  * it (advancing *i) and returns it; otherwise NULL. */
 const char *cli_flag_value(int argc, char **argv, int *i, const char *name);

@@ -284,23 +284,8 @@ static int cmd_from_json(int argc, char **argv) {
 }
 
 int cli_example(int argc, char **argv) {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-        !strcmp(argv[1], "help")) {
-        fputs(usage_main, argc < 2 ? stderr : stdout);
-        return argc < 2 ? CLI_USAGE : CLI_OK;
-    }
-    static const struct {
-        const char *name, *usage;
-        int (*fn)(int, char **);
-    } subs[] = {{"show", usage_show, cmd_show}, {"from-json", usage_from_json, cmd_from_json}};
-    for (size_t s = 0; s < sizeof subs / sizeof subs[0]; s++) {
-        if (strcmp(argv[1], subs[s].name)) continue;
-        if (cli_wants_help(argc - 1, argv + 1)) {
-            fputs(subs[s].usage, stdout);
-            return CLI_OK;
-        }
-        return subs[s].fn(argc - 1, argv + 1);
-    }
-    fprintf(stderr, "tfc example: unknown subcommand '%s'\n%s", argv[1], usage_main);
-    return CLI_USAGE;
+    static const cli_subcommand subs[] = {{"show", usage_show, cmd_show},
+                                          {"from-json", usage_from_json, cmd_from_json}};
+    return cli_dispatch("example", usage_main, subs, (int)(sizeof subs / sizeof subs[0]), argc,
+                        argv);
 }

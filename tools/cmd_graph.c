@@ -398,23 +398,7 @@ static int cmd_run(int argc, char **argv) {
 }
 
 int cli_graph(int argc, char **argv) {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-        !strcmp(argv[1], "help")) {
-        fputs(usage_main, argc < 2 ? stderr : stdout);
-        return argc < 2 ? CLI_USAGE : CLI_OK;
-    }
-    static const struct {
-        const char *name, *usage;
-        int (*fn)(int, char **);
-    } subs[] = {{"show", usage_show, cmd_show}, {"run", usage_run, cmd_run}};
-    for (size_t s = 0; s < sizeof subs / sizeof subs[0]; s++) {
-        if (strcmp(argv[1], subs[s].name)) continue;
-        if (cli_wants_help(argc - 1, argv + 1)) {
-            fputs(subs[s].usage, stdout);
-            return CLI_OK;
-        }
-        return subs[s].fn(argc - 1, argv + 1);
-    }
-    fprintf(stderr, "tfc graph: unknown subcommand '%s'\n%s", argv[1], usage_main);
-    return CLI_USAGE;
+    static const cli_subcommand subs[] = {{"show", usage_show, cmd_show},
+                                          {"run", usage_run, cmd_run}};
+    return cli_dispatch("graph", usage_main, subs, (int)(sizeof subs / sizeof subs[0]), argc, argv);
 }
