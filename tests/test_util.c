@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "test_util.h"
 
+#include "runtime/kernel.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,4 +87,27 @@ int tu_leak_teardown(void **state) {
         return -1;
     }
     return 0;
+}
+
+tfc_code tu_run_op(tfc_threadpool *pool, const char *op, const tfc_tensor *const *in, int nin,
+                   tu_attrs_fn fn, const void *ctx, tfc_tensor **out, int nout, bool static_unknown,
+                   tfc_status *st) {
+    for (int k = 0; k < nout; k++) out[k] = NULL;
+    if (nin > 8) return tfc_status_set(st, TFC_INVALID_ARGUMENT, "tu_run_op: more than 8 inputs");
+    tfc_graph *g = tfc_graph_new();
+    tfc_out ph[8];
+    for (int k = 0; k < nin; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "in%d", k);
+        tfc_shape s = static_unknown ? tfc_shape_unknown() : *tfc_tensor_shape(in[k]);
+        ph[k] = tfc_placeholder(g, name, tfc_tensor_dtype(in[k]), &s);
+    }
+    tfc_node_builder *b = tfc_node_begin(g, op, NULL);
+    for (int k = 0; k < nin; k++) tfc_node_add_input(b, ph[k]);
+    if (fn) fn(b, ctx);
+    tfc_node *n = tfc_node_finish(b);
+    tfc_code rc = tfc_graph_status(g, st);
+    if (rc == TFC_OK) rc = tfc__kernel_run(n, in, nin, out, nout, pool, NULL, st);
+    tfc_graph_free(g);
+    return rc;
 }

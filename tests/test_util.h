@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "tfc/base.h"
+#include "tfc/graph.h"
 
 /* Path of a file under ../shared/testdata (from $TFC_TESTDATA); returns a static buffer slot
  * (8 rotating slots, so several can be alive at once). */
@@ -32,6 +33,14 @@ void tu_cleanup_tmp(void);
         tfc_code tu_c_ = (expr);                                                                   \
         if (tu_c_ != TFC_OK) fail_msg("%s -> %s", #expr, tfc_code_name(tu_c_));                    \
     } while (0)
+
+/* Runs one op's kernel outside a session: Placeholders shaped like the inputs (of unknown shape
+ * when static_unknown), the op built on them with attrs set by fn(b, ctx) (fn may be NULL), then
+ * tfc__kernel_run on pool (NULL: one thread). out[k] get new references. */
+typedef void (*tu_attrs_fn)(tfc_node_builder *b, const void *ctx);
+tfc_code tu_run_op(tfc_threadpool *pool, const char *op, const tfc_tensor *const *in, int nin,
+                   tu_attrs_fn fn, const void *ctx, tfc_tensor **out, int nout, bool static_unknown,
+                   tfc_status *st);
 
 /* cmocka setup/teardown pair that asserts each test ends with the live allocations it began with.
  */

@@ -118,23 +118,7 @@ tfc_code mt_run(const char *op, const tfc_tensor *const *in, int nin, mt_attrs_f
 tfc_code mt_run_on(tfc_threadpool *pool, const char *op, const tfc_tensor *const *in, int nin,
                    mt_attrs_fn fn, const void *ctx, tfc_tensor **out, int nout, bool static_unknown,
                    tfc_status *st) {
-    for (int k = 0; k < nout; k++) out[k] = NULL;
-    tfc_graph *g = tfc_graph_new();
-    tfc_out ph[8];
-    for (int k = 0; k < nin; k++) {
-        char name[16];
-        snprintf(name, sizeof name, "in%d", k);
-        tfc_shape s = static_unknown ? tfc_shape_unknown() : *tfc_tensor_shape(in[k]);
-        ph[k] = tfc_placeholder(g, name, tfc_tensor_dtype(in[k]), &s);
-    }
-    tfc_node_builder *b = tfc_node_begin(g, op, NULL);
-    for (int k = 0; k < nin; k++) tfc_node_add_input(b, ph[k]);
-    if (fn) fn(b, ctx);
-    tfc_node *n = tfc_node_finish(b);
-    tfc_code rc = tfc_graph_status(g, st);
-    if (rc == TFC_OK) rc = tfc__kernel_run(n, in, nin, out, nout, pool, NULL, st);
-    tfc_graph_free(g);
-    return rc;
+    return tu_run_op(pool, op, in, nin, fn, ctx, out, nout, static_unknown, st);
 }
 
 void mt_assert_close(const char *what, const tfc_tensor *got, const double *want, int64_t n,
