@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tfc/tfc.h"
 #include "tfc/session.h"
@@ -47,6 +48,11 @@ static tfc_tensor *random_matrix(int64_t n) {
     return t;
 }
 
+/* OpenBLAS's worker threads spin for ~0.1 s after a multi-threaded call (2^28 cycles by default)
+ * and take a core from whatever runs next; wait them out so neither side is timed against the
+ * other's spinning threads. */
+static void settle(void) { usleep(250000); }
+
 /* GFLOP/s of n x n x n MatMul: through a session (fed a, b; fetched product) vs cblas_sgemm. */
 static void bench_matmul(int64_t n, int threads, int reps) {
     tfc_status st;
@@ -66,11 +72,14 @@ static void bench_matmul(int64_t n, int threads, int reps) {
     float *c = malloc(sizeof(float) * (size_t)(n * n));
     tfc_feed feeds[2] = {{a, ta}, {b, tb}};
     double flop = 2.0 * (double)n * (double)n * (double)n;
-    int inner = n <= 512 ? 20 : n <= 1024 ? 4 : 1;
+    /* ~1e10 flop per timed section (~0.1 s): short sections right after settle() were dominated
+     * by waking threads */
+    int inner = (int)(1e10 / flop) + 1;
     double *tv = malloc(sizeof(double) * (size_t)reps), *pv = malloc(sizeof(double) * (size_t)reps),
            *rv = malloc(sizeof(double) * (size_t)reps);
     for (int r = -1; r < reps; r++) { /* r = -1 warms up both */
         openblas_set_num_threads(1);  /* as the session sets it: its pool splits the rows */
+        settle();
         double t0 = now();
         for (int k = 0; k < inner; k++) {
             tfc_tensor *out;
@@ -80,13 +89,15 @@ static void bench_matmul(int64_t n, int threads, int reps) {
         }
         double t1 = now();
         openblas_set_num_threads(threads);
+        settle();
+        double t2p = now();
         for (int k = 0; k < inner; k++)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0f,
                         tfc_tensor_data(ta), (int)n, tfc_tensor_data(tb), (int)n, 0.0f, c, (int)n);
         double t2 = now();
         if (r < 0) continue;
         tv[r] = flop * inner / (t1 - t0) * 1e-9;
-        pv[r] = flop * inner / (t2 - t1) * 1e-9;
+        pv[r] = flop * inner / (t2 - t2p) * 1e-9;
         rv[r] = tv[r] / pv[r];
     }
     printf("BENCH matmul_%lld_%dt %.1f GFLOP/s\n", (long long)n, threads, median(tv, reps));

@@ -425,17 +425,11 @@ static tfc_code matmul_compute(tfc_kernel_ctx *c, void *state) {
     if ((dt == TFC_DT_FLOAT || dt == TFC_DT_DOUBLE) && threads > 1 && m >= 2 * threads &&
         (double)m * (double)n * (double)k >= 4e6 && openblas_get_num_threads() == 1) {
         /* BLAS is held to one thread (the session's pool owns the cores): split C's rows over the
-         * pool. A very large GEMM goes to OpenBLAS's own threads instead (their split is better
-         * there, and the cost of its threads spinning afterwards is small next to it); below that
-         * the spinning slowed the tutorial CNN's step by ~12%, measured with bench_cnn. */
+         * pool. OpenBLAS's own threads are never used: after a call they spin for ~0.1 s, and a
+         * spinning worker halved the next row-split GEMM and slowed the tutorial CNN's step by
+         * ~12% (bench_cnn, bench_engine). */
         gemm_rows g = {dt, ta, tb, (int)n, (int)k, lda, ldb, A, B, C, s->ta};
-        if ((double)m * (double)n * (double)k >= 5e8) {
-            openblas_set_num_threads(threads);
-            gemm_rows_fn(&g, 0, m);
-            openblas_set_num_threads(1);
-        } else {
-            tfc_kctx_parallel_range(c, m, (m + threads - 1) / threads, gemm_rows_fn, &g);
-        }
+        tfc_kctx_parallel_range(c, m, (m + threads - 1) / threads, gemm_rows_fn, &g);
         return TFC_OK;
     }
     switch (dt) {
