@@ -2,8 +2,10 @@
 #define _GNU_SOURCE
 #include "test_util.h"
 
+#include "base/trace.h"
 #include "runtime/kernel.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +76,74 @@ void tu_cleanup_tmp(void) {
     tmpdir[0] = '\0';
 }
 
+/* ---- Op coverage (base/trace.h): which kernels ran and which gradients were built inside a
+ * successful tfc_compute_gradient_error, written at exit to TU_OPCOV_DIR/<program>.txt as lines
+ * "K op" and "G op" for tests/ops/test_registry.c. Plain malloc: not counted as tfc leaks. */
+
+typedef struct name_set {
+    char **v;
+    size_t n, cap;
+} name_set;
+
+static name_set cov_kernels, cov_grads, cov_pending;
+static int cov_checking;
+
+static void set_add(name_set *s, const char *name) {
+    for (size_t i = 0; i < s->n; i++)
+        if (!strcmp(s->v[i], name)) return;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 64;
+        s->v = realloc(s->v, s->cap * sizeof *s->v);
+        if (!s->v) abort();
+    }
+    s->v[s->n++] = strdup(name);
+}
+
+static void set_clear(name_set *s) {
+    for (size_t i = 0; i < s->n; i++) free(s->v[i]);
+    s->n = 0;
+}
+
+static void cov_trace(tfc__trace_kind kind, const char *op) {
+    switch (kind) {
+    case TFC_TRACE_KERNEL:
+        set_add(&cov_kernels, op);
+        break;
+    case TFC_TRACE_GRAD:
+        if (cov_checking) set_add(&cov_pending, op);
+        break;
+    case TFC_TRACE_CHECK_BEGIN:
+        if (cov_checking++ == 0) set_clear(&cov_pending);
+        break;
+    case TFC_TRACE_CHECK_END:
+        if (--cov_checking == 0 && op)
+            for (size_t i = 0; i < cov_pending.n; i++) set_add(&cov_grads, cov_pending.v[i]);
+        break;
+    }
+}
+
+static void cov_write(void) {
+#ifdef TU_OPCOV_DIR
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.txt", TU_OPCOV_DIR, program_invocation_short_name);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        return;
+    }
+    for (size_t i = 0; i < cov_kernels.n; i++) fprintf(f, "K %s\n", cov_kernels.v[i]);
+    for (size_t i = 0; i < cov_grads.n; i++) fprintf(f, "G %s\n", cov_grads.v[i]);
+    fclose(f);
+#endif
+    set_clear(&cov_kernels), set_clear(&cov_grads), set_clear(&cov_pending);
+    free(cov_kernels.v), free(cov_grads.v), free(cov_pending.v);
+}
+
 int tu_leak_setup(void **state) {
+    if (!tfc__trace) {
+        tfc__trace = cov_trace;
+        atexit(cov_write);
+    }
     *state = (void *)(intptr_t)tfc_alloc_live_count();
     return 0;
 }

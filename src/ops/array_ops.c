@@ -316,7 +316,7 @@ static const tfc_op_spec array_ops[] = {
      .attrs = "T: type; index_type: {int32, int64} = DT_INT32",
      .shape = tfc__shape_from_input_dims,
      .kernel = &kernel_fill,
-     .flags = TFC_OP_NO_GRADIENT},
+     .grad = tfc__grad_fill},
     {.name = "BroadcastGradientArgs",
      .sig = "s0: T, s1: T -> r0: T, r1: T",
      .attrs = "T: {int32, int64} = DT_INT32",

@@ -174,3 +174,20 @@ void tfc__grad_sum(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *di
     tfc_tensor_unref(ks);
     din[0] = tfc__g2(g, "Mul", tfc__g1(g, "OnesLike", x), tfc__g2(g, "Reshape", grads[0], k));
 }
+
+/* Fill's gradient (TF's _FillGrad): none for dims; the sum of every element's gradient for the
+ * value, taken here as Sum(Reshape(grad, [-1]), [0]) so the rank need not be known. */
+void tfc__grad_fill(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din) {
+    (void)op;
+    int32_t minus_one = -1, zero = 0;
+    tfc_tensor *flat = NULL, *axis = NULL;
+    if (tfc_tensor_from_data(TFC_DT_INT32, &(tfc_shape){1, {1}}, &minus_one, 4, &flat, NULL) ||
+        tfc_tensor_from_data(TFC_DT_INT32, &(tfc_shape){1, {1}}, &zero, 4, &axis, NULL)) {
+        tfc_tensor_unref(flat);
+        tfc_graph_fail(g, TFC_RESOURCE_EXHAUSTED, "out of memory building a gradient");
+        return;
+    }
+    tfc_out f = tfc_const(g, "Const", flat), a = tfc_const(g, "Const", axis);
+    tfc_tensor_unref(flat), tfc_tensor_unref(axis);
+    din[1] = tfc__g2(g, "Sum", tfc__g2(g, "Reshape", grads[0], f), a);
+}

@@ -32,6 +32,7 @@ void tfc__grad_matmul(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out 
 void tfc__grad_reshape(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
 void tfc__grad_expand_dims(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
 void tfc__grad_sum(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
+void tfc__grad_fill(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
 
 void tfc__grad_bias_add(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);
 void tfc__grad_conv2d(tfc_graph *g, tfc_node *op, const tfc_out *grads, tfc_out *din);

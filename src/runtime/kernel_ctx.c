@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/trace.h"
 #include "graph/op_def.h"
 #include "runtime/runtime_int.h"
 #include "tensor/tensor_int.h"
@@ -394,6 +395,7 @@ tfc_code tfc__kernel_run(const tfc_node *node, const tfc_tensor *const *inputs, 
     if (k->prepare && (rc = k->prepare(node, &state, st)) != TFC_OK) goto done;
     tfc_status_clear(st);
     rc = k->compute(&c, state);
+    if (tfc__trace && rc == TFC_OK) tfc__trace(TFC_TRACE_KERNEL, tfc_node_op(node));
     if (k->release)
         k->release(state);
     else

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/trace.h"
 #include "runtime/runtime_int.h"
 
 /* Plans kept per session; the least recently used one goes when a new signature needs room. */
@@ -149,6 +150,7 @@ static tfc_code run_step(tfc_session *ses, tfc__plan *p, tfc__step *s, tfc_statu
                             .vars = ses->vars,
                             .st = st};
         tfc_code rc = s->kernel->compute(&c, s->state);
+        if (tfc__trace && rc == TFC_OK) tfc__trace(TFC_TRACE_KERNEL, tfc_node_op(s->node));
         if (rc != TFC_OK) {
             if (st->code == TFC_OK) /* a kernel that forgot tfc_kctx_fail */
                 tfc_kctx_fail(&c, rc, "failed without a message");

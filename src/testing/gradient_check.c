@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "base/trace.h"
 #include "tfc/session.h"
 #include "tfc/testing.h"
 #include "tfc/train.h"
@@ -33,9 +34,13 @@ tfc_code tfc_compute_gradient_error(tfc_graph *g, tfc_out x, const tfc_tensor *x
     if ((xt != TFC_DT_FLOAT && xt != TFC_DT_DOUBLE) || (yt != TFC_DT_FLOAT && yt != TFC_DT_DOUBLE))
         return tfc_status_set(st, TFC_INVALID_ARGUMENT,
                               "gradient check: x and y must be float or double");
+    if (tfc__trace) tfc__trace(TFC_TRACE_CHECK_BEGIN, NULL);
     tfc_out dy = tfc_placeholder(g, "grad_check_dy", yt, tfc_out_shape(y)), dx;
     tfc_code c = tfc_gradients(g, &y, 1, &x, 1, &dy, &dx, st);
-    if (c != TFC_OK) return c;
+    if (c != TFC_OK) {
+        if (tfc__trace) tfc__trace(TFC_TRACE_CHECK_END, NULL);
+        return c;
+    }
     tfc_session *s = NULL;
     tfc_tensor *xv = NULL, *yv = NULL, *dyv = NULL, *out = NULL, *yp = NULL, *ym = NULL;
     tfc_session_opts o = {.num_threads = 1};
@@ -85,5 +90,6 @@ done:
     tfc_tensor_unref(out), tfc_tensor_unref(yp), tfc_tensor_unref(ym);
     tfc_tensor_unref(xv), tfc_tensor_unref(yv), tfc_tensor_unref(dyv);
     tfc_session_free(s);
+    if (tfc__trace) tfc__trace(TFC_TRACE_CHECK_END, c == TFC_OK ? "ok" : NULL);
     return c;
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/trace.h"
 #include "graph/op_def.h"
 #include "tfc/train.h"
 
@@ -174,6 +175,7 @@ static tfc_code backprop(walk *w, int64_t id) {
     snprintf(scope, sizeof scope, "%s_grad", tfc_node_name(node));
     tfc_graph_push_scope(w->g, scope);
     def->spec->grad(w->g, node, outg, din);
+    if (tfc__trace) tfc__trace(TFC_TRACE_GRAD, tfc_node_op(node));
     tfc_graph_pop_scope(w->g);
     tfc_code c = tfc_graph_status(w->g, NULL);
     if (c != TFC_OK) return c;

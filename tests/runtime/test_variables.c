@@ -41,6 +41,8 @@ static void test_ref_variables(void **state) {
     tfc_var k = tfc_variable(g, "k", tr_const_float(g, "k_init", 7), false);
     tfc_out add = tr_binary(g, "AssignAdd", "add", w.ref,
                             tr_const_floats(g, "ten", 1, &two, (float[]){10, 10}));
+    tfc_out sub = tr_binary(g, "AssignSub", "sub", w.ref,
+                            tr_const_floats(g, "half", 1, &two, (float[]){0.5f, 1.5f}));
     tfc_node *init = tfc_global_variables_initializer(g);
     TU_OK(tfc_graph_status(g, NULL));
     assert_string_equal(tfc_node_name(w.ref.node), "w");
@@ -76,6 +78,9 @@ static void test_ref_variables(void **state) {
     tfc_tensor_unref(r);
     r = fetch(s, add); /* AssignAdd's output is the updated variable */
     expect_floats(r, (float[]){41, 42}, 2);
+    tfc_tensor_unref(r);
+    r = fetch(s, sub); /* and AssignSub's */
+    expect_floats(r, (float[]){40.5f, 40.5f}, 2);
     tfc_tensor_unref(r);
     r = fetch(s, k.value);
     expect_floats(r, (float[]){7}, 1);
@@ -176,6 +181,10 @@ static void test_resource_variables(void **state) {
     tfc_node_add_input(b, v.ref);
     tfc_node_add_input(b, two);
     tfc_node *bump = tfc_node_finish(b);
+    b = tfc_node_begin(g, "AssignSubVariableOp", "drop");
+    tfc_node_add_input(b, v.ref);
+    tfc_node_add_input(b, tr_const_float(g, "half", 0.5f));
+    tfc_node *drop = tfc_node_finish(b);
     tfc_tensor *seven = tfc_tensor_scalar_int32(7);
     tfc_out i7 = tfc_const(g, "i7", seven);
     tfc_tensor_unref(seven);
@@ -221,6 +230,10 @@ static void test_resource_variables(void **state) {
     tfc_tensor_unref(r);
     r = fetch(s, read2);
     expect_floats(r, (float[]){7}, 1);
+    tfc_tensor_unref(r);
+    run_target(s, drop);
+    r = fetch(s, v.value);
+    expect_floats(r, (float[]){6.5f}, 1);
     tfc_tensor_unref(r);
     assert_int_equal(tfc_session_run(s, NULL, 0, NULL, 0, NULL, &wrong, 1, &st),
                      TFC_INVALID_ARGUMENT);

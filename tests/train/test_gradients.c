@@ -140,6 +140,44 @@ static void test_matmul_all_transposes(void **state) {
     }
 }
 
+/* AddN, IdentityN, PlaceholderWithDefault and Fill pass or sum gradients as TF's builders do. */
+static void test_pass_through_ops(void **state) {
+    (void)state;
+    for (int v = 0; v < 4; v++) {
+        tfc_graph *g = tfc_graph_new();
+        tfc_out x = tfc_placeholder(g, "x", TFC_DT_DOUBLE, &(tfc_shape){2, {2, 3}}), y;
+        tfc_out sq = un(g, "Square", x);
+        tfc_node_builder *nb;
+        if (v == 0) { /* AddN(x, x^2, x) */
+            nb = tfc_node_begin(g, "AddN", NULL);
+            tfc_node_add_input_list(nb, (tfc_out[]){x, sq, x}, 3);
+            y = tfc_node_output(tfc_node_finish(nb), 0);
+        } else if (v == 1) { /* IdentityN(x, x^2): out0 * out1 */
+            nb = tfc_node_begin(g, "IdentityN", NULL);
+            tfc_node_add_input_list(nb, (tfc_out[]){x, sq}, 2);
+            tfc_node *n = tfc_node_finish(nb);
+            y = bin(g, "Mul", tfc_node_output(n, 0), tfc_node_output(n, 1));
+        } else if (v == 2) { /* PlaceholderWithDefault(x^2) squared */
+            nb = tfc_node_begin(g, "PlaceholderWithDefault", NULL);
+            tfc_node_add_input(nb, sq);
+            tfc_node_set_attr_shape(nb, "shape", &(tfc_shape){2, {2, 3}});
+            y = un(g, "Square", tfc_node_output(tfc_node_finish(nb), 0));
+        } else { /* Fill([2, 2], Sum(x^2)) times x's first row pair */
+            int64_t two[] = {2, 2}, all[] = {0, 1};
+            tfc_tensor *dims = NULL, *axes = NULL;
+            tfc_status st;
+            TU_OK(tfc_tensor_from_data(TFC_DT_INT64, &(tfc_shape){1, {2}}, two, 16, &dims, &st));
+            TU_OK(tfc_tensor_from_data(TFC_DT_INT64, &(tfc_shape){1, {2}}, all, 16, &axes, &st));
+            tfc_out total = bin(g, "Sum", sq, cnst(g, axes));
+            nb = tfc_node_begin(g, "Fill", NULL);
+            tfc_node_add_input(nb, cnst(g, dims)), tfc_node_add_input(nb, total);
+            y = un(g, "Square", tfc_node_output(tfc_node_finish(nb), 0));
+        }
+        check(g, x, values(TFC_DT_DOUBLE, 2, d23, 0.5), y, 1e-5);
+        tfc_graph_free(g);
+    }
+}
+
 static void test_paths_add_up(void **state) {
     (void)state;
     /* y = x*x + x + AddN(x, x): dy/dx = 2x + 3, through three paths */
@@ -192,7 +230,8 @@ int tu_run_nn_gradients(void);
 int main(void) {
     const struct CMUnitTest tests[] = {
         TU_TEST(test_broadcasting_binary_ops),      TU_TEST(test_unary_and_shape_ops),
-        TU_TEST(test_matmul_all_transposes),        TU_TEST(test_paths_add_up),
+        TU_TEST(test_matmul_all_transposes),        TU_TEST(test_pass_through_ops),
+        TU_TEST(test_paths_add_up),
         TU_TEST(test_no_path_and_missing_gradient),
     };
     int failed = cmocka_run_group_tests_name("gradients", tests, NULL, NULL);
