@@ -25,6 +25,7 @@ typedef struct import_ctx {
     int *order;
     tfc_node **made;
     tfc__strmap names; /* GraphDef name -> index (keys borrowed from the GraphDef) */
+    uint64_t filled;   /* bytes of tensors expanded from short value lists so far */
 } import_ctx;
 
 /* Text unless it holds control characters, which binary GraphDefs always have (field tags 0x12,
@@ -170,6 +171,44 @@ done:
     return c;
 }
 
+/* Bytes a TensorProto expands to when its values come from a typed list (TF repeats the last
+ * value), 0 when tensor_content holds them (those bytes are in the input already). Saturates. */
+static uint64_t fill_bytes(const Tensorflow__TensorProto *t) {
+    if (!t || t->tensor_content.len || !t->tensor_shape) return 0;
+    uint64_t bytes = tfc_dtype_size((tfc_dtype)t->dtype);
+    if (!bytes) bytes = 1; /* strings: at least a byte each */
+    for (size_t i = 0; i < t->tensor_shape->n_dim; i++) {
+        int64_t d = t->tensor_shape->dim[i] ? t->tensor_shape->dim[i]->size : 0;
+        if (d <= 0) return 0;
+        if (bytes > UINT64_MAX / (uint64_t)d) return UINT64_MAX;
+        bytes *= (uint64_t)d;
+    }
+    return bytes;
+}
+
+/* One import's value-list expansions share TFC_TENSOR_PROTO_MAX_FILL_BYTES: a small hostile
+ * GraphDef of many one-value Consts of huge shapes is refused before anything is allocated. */
+static tfc_code charge_fills(import_ctx *x, int k, const Tensorflow__NodeDef__AttrEntry *e) {
+    const Tensorflow__AttrValue *v = e->value;
+    if (!v) return TFC_OK;
+    uint64_t add = 0;
+    if (v->value_case == TENSORFLOW__ATTR_VALUE__VALUE_TENSOR) add = fill_bytes(v->tensor);
+    if (v->value_case == TENSORFLOW__ATTR_VALUE__VALUE_LIST && v->list)
+        for (size_t i = 0; i < v->list->n_tensor; i++) {
+            uint64_t b = fill_bytes(v->list->tensor[i]);
+            add = add > UINT64_MAX - b ? UINT64_MAX : add + b;
+        }
+    if (add > TFC_TENSOR_PROTO_MAX_FILL_BYTES - x->filled ||
+        x->filled > TFC_TENSOR_PROTO_MAX_FILL_BYTES)
+        return tfc_status_set(x->st, TFC_INVALID_ARGUMENT,
+                              "node '%.200s': attr '%.100s': tensors filled from value lists "
+                              "would take over %llu bytes in this GraphDef (tfc's limit)",
+                              x->gd->node[k]->name, e->key ? e->key : "",
+                              (unsigned long long)TFC_TENSOR_PROTO_MAX_FILL_BYTES);
+    x->filled += add;
+    return TFC_OK;
+}
+
 static tfc_code make_node(import_ctx *x, tfc_graph *tmp, int k) {
     const Tensorflow__NodeDef *nd = x->gd->node[k];
     tfc__pending p = {0};
@@ -227,6 +266,9 @@ static tfc_code build(import_ctx *x, tfc_graph *tmp) {
         !(x->made = tfc_calloc(n, sizeof *x->made)))
         return tfc_status_set(x->st, TFC_RESOURCE_EXHAUSTED, "out of memory importing a GraphDef");
     tfc_code c;
+    for (int k = 0; k < x->n; k++) /* before anything is allocated */
+        for (size_t j = 0; j < x->gd->node[k]->n_attr; j++)
+            if ((c = charge_fills(x, k, x->gd->node[k]->attr[j]))) return c;
     if ((c = index_names(x)) || (c = parse_edges(x)) || (c = topo_order(x))) return c;
     for (int k = 0; k < x->n; k++)
         if ((c = make_node(x, tmp, x->order[k]))) return c;
@@ -272,6 +314,17 @@ tfc_code tfc_graph_import(tfc_graph *g, const void *data, size_t n, const char *
     if (g->status.code)
         return tfc_status_set(st, TFC_FAILED_PRECONDITION, "the graph already holds an error: %s",
                               g->status.msg);
+    /* "scope/" names the scope itself, as TF's import_graph_def(name="scope/") does: nodes become
+     * scope/x, not scope//x. */
+    char pre[512];
+    if (prefix && *prefix) {
+        size_t pl = strlen(prefix);
+        if (pl >= sizeof pre)
+            return tfc_status_set(st, TFC_INVALID_ARGUMENT, "import prefix is %zu bytes long", pl);
+        memcpy(pre, prefix, pl + 1);
+        if (pl > 1 && pre[pl - 1] == '/') pre[pl - 1] = '\0';
+        prefix = pre;
+    }
     if (prefix && *prefix && !tfc__valid_node_name(prefix))
         return tfc_status_set(st, TFC_INVALID_ARGUMENT,
                               "import prefix '%.200s' is not a valid name", prefix);

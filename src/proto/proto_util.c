@@ -174,8 +174,13 @@ tfc_code tfc__proto_unpack(const ProtobufCMessageDescriptor *desc, const void *d
 
 tfc_code tfc__proto_pack(const ProtobufCMessage *m, uint8_t **out, size_t *n, tfc_status *st) {
     size_t size = protobuf_c_message_get_packed_size(m);
-    uint8_t *buf = tfc_malloc(size ? size : 1);
     *out = NULL, *n = 0;
+    if (size > (size_t)INT32_MAX) /* protobuf's own limit: no reader takes more */
+        return tfc_status_set(st, TFC_INVALID_ARGUMENT,
+                              "Cannot serialize protocol buffer of type %s as the serialized size "
+                              "(%zu bytes) would be larger than the limit (2147483647 bytes)",
+                              m->descriptor->name, size);
+    uint8_t *buf = tfc_malloc(size ? size : 1);
     if (!buf) return tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "out of memory (%zu bytes)", size);
     size_t w = protobuf_c_message_pack(m, buf);
     if (w != size) {

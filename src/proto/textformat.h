@@ -24,7 +24,7 @@
  * "[a, b]" lists; enums by name or number; integers in decimal, hex or octal; floats with an
  * optional 'f' suffix, inf/nan; strings in single or double quotes with C escapes (\ooo, \xhh,
  * \uXXXX), adjacent literals concatenated; optional ',' or ';' after a field; '#' comments;
- * with TFC_TEXT_SKIP_UNKNOWN, fields the descriptor does not declare.
+ * with TFC_TEXT_SKIP_UNKNOWN, TensorFlow's fields that tfc's protos leave out.
  * Errors are INVALID_ARGUMENT "text format: LINE:COL: what" — unknown fields, a non-repeated field
  * given twice, two members of a oneof, values out of range, nesting deeper than
  * TFC_PROTO_MAX_DEPTH. Extensions and Any expansions are not supported. */
@@ -42,9 +42,10 @@ char *tfc__text_print(const ProtobufCMessage *m);
 
 /* Parse flags. */
 enum {
-    /* Skip fields the descriptor does not declare, with their values, as binary parsing does
-     * (TF's newer fields in graphs: experimental_debug_info, handle_data, ...). Without it an
-     * unknown field name is an error, as in protobuf's own text parser. */
+    /* Skip, with their values, the fields TensorFlow declares that tfc's protos leave out
+     * (GraphDef.debug_info, NodeDef.experimental_debug_info, ArgDef.handle_data, any
+     * experimental_*), as binary parsing does. Any other unknown name is an error, as in
+     * protobuf's own text parser, with or without this flag. */
     TFC_TEXT_SKIP_UNKNOWN = 1,
 };
 

@@ -233,6 +233,21 @@ static tfc_code parse_field(tfc__text_parser *ps, ProtobufCMessage *m,
 
 /* ---- Skipping fields the descriptor does not know (TFC_TEXT_SKIP_UNKNOWN) ---- */
 
+/* Fields TensorFlow declares that tfc's protos leave out (the comments atop proto/ say which), and
+ * any "experimental_" field TF may add later: TFC_TEXT_SKIP_UNKNOWN skips these and nothing else,
+ * so a misspelled field is still an error. */
+static bool tf_only_field(const ProtobufCMessageDescriptor *d, const char *name) {
+    static const char *const known[][2] = {
+        {"GraphDef", "debug_info"},           {"NodeDef", "experimental_debug_info"},
+        {"NodeDef", "experimental_type"},     {"ArgDef", "handle_data"},
+        {"ArgDef", "experimental_full_type"},
+    };
+    if (!strncmp(name, "experimental_", 13)) return true;
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (!strcmp(d->short_name, known[i][0]) && !strcmp(name, known[i][1])) return true;
+    return false;
+}
+
 static tfc_code skip_field(tfc__text_parser *ps, int depth);
 
 static tfc_code skip_message(tfc__text_parser *ps, int depth) {
@@ -322,7 +337,7 @@ static tfc_code parse_fields(tfc__text_parser *ps, ProtobufCMessage *m, int dept
         name[ps->len] = '\0';
         const ProtobufCFieldDescriptor *f =
             protobuf_c_message_descriptor_get_field_by_name(d, name);
-        if (!f && ps->skip_unknown) {
+        if (!f && ps->skip_unknown && tf_only_field(d, name)) {
             if ((c = tfc__text_next(ps)) || (c = skip_field(ps, depth))) break;
             if ((tfc__text_is_sym(ps, ';') || tfc__text_is_sym(ps, ',')) &&
                 (c = tfc__text_next(ps)))

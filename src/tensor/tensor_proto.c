@@ -65,7 +65,8 @@ static size_t value_fields(const Tensorflow__TensorProto *pb, field_ref *f) {
     return k;
 }
 
-/* The typed field TF uses for dt (bool also accepts int_val, which older writers used). */
+/* The typed field TF uses for dt. TF reads a bool tensor from bool_val only (an int_val there
+ * leaves it all false), so tfc refuses int_val for bool rather than read other values than TF. */
 static const char *typed_field(tfc_dtype dt) {
     switch (dt) {
     case TFC_DT_FLOAT:
@@ -106,8 +107,7 @@ static tfc_code pick_field(const Tensorflow__TensorProto *pb, tfc_dtype dt, fiel
     *out = (field_ref){NULL, 0};
     for (size_t i = 0; i < nf; i++) {
         if (!f[i].n) continue;
-        bool fits = !strcmp(f[i].name, "tensor_content") || !strcmp(f[i].name, typed) ||
-                    (dt == TFC_DT_BOOL && !strcmp(f[i].name, "int_val"));
+        bool fits = !strcmp(f[i].name, "tensor_content") || !strcmp(f[i].name, typed);
         bool bytes = !strcmp(f[i].name, "float8_val");
         if (!fits)
             return tfc_status_set(st, TFC_INVALID_ARGUMENT,
@@ -217,8 +217,7 @@ static tfc_code fill_typed(tfc_tensor *t, const Tensorflow__TensorProto *pb, con
         c = narrow(pb->half_val, n, dst, dt, 0, UINT16_MAX, field, st);
         break;
     case TFC_DT_BOOL:
-        for (size_t i = 0; i < n; i++)
-            ((uint8_t *)dst)[i] = field[0] == 'b' ? pb->bool_val[i] != 0 : pb->int_val[i] != 0;
+        for (size_t i = 0; i < n; i++) ((uint8_t *)dst)[i] = pb->bool_val[i] != 0;
         break;
     default:
         return tfc_status_set(st, TFC_INTERNAL, "no typed values for %s", tfc_dtype_name(dt));
@@ -269,7 +268,8 @@ static tfc_code check_fill(const Tensorflow__TensorProto *pb, tfc_dtype dt, cons
     uint64_t each = dt == TFC_DT_STRING ? sizeof(tfc_bytes) : tfc_dtype_size(dt);
     /* A string element is its own allocation: tfc_malloc's 16-byte header, malloc's rounding to
      * 16 and its 16 bytes of bookkeeping come on top of the bytes. */
-    if (dt == TFC_DT_STRING) each += ((f->n ? pb->string_val[f->n - 1].len : 0) + 16 + 15) / 16 * 16 + 16;
+    if (dt == TFC_DT_STRING)
+        each += ((f->n ? pb->string_val[f->n - 1].len : 0) + 16 + 15) / 16 * 16 + 16;
     uint64_t bytes;
     if (!__builtin_mul_overflow((uint64_t)elements, each, &bytes) &&
         bytes <= TFC_TENSOR_PROTO_MAX_FILL_BYTES)

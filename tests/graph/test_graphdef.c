@@ -84,6 +84,10 @@ static void test_import_addition(void **state) {
     assert_non_null(z2);
     assert_ptr_equal(tfc_node_input(z2, 0).node, tfc_graph_find(g, "again/x"));
     assert_int_equal(tfc_node_id(z2), 5);
+    /* "scope/" is the scope itself (TF's import_graph_def(name="scope/")): no doubled slash. */
+    TU_OK(tfc_graph_import(g, data, n, "slash/", &st));
+    assert_non_null(tfc_graph_find(g, "slash/z"));
+    assert_int_equal(tfc_graph_num_nodes(g), 9);
     /* Imported names are in use: new nodes and scopes avoid them. */
     assert_string_equal(tfc_node_name(tg_ph(g, "x", TFC_DT_FLOAT, 0, NULL).node), "x_1");
     assert_string_equal(tfc_graph_push_scope(g, "again"), "again_1");
@@ -97,8 +101,9 @@ static void test_unknown_op_before_cycle(void **state) {
     (void)state;
     /* A TF1 while loop: Merge <- NextIteration <- Merge is a cycle of ops tfc lacks; the error is
      * the unknown op, not the cycle. */
-    static const char text[] = "node { name: \"w/Merge\" op: \"Merge\" input: \"w/Next\" }\n"
-                               "node { name: \"w/Next\" op: \"NextIteration\" input: \"w/Merge\" }\n";
+    static const char text[] =
+        "node { name: \"w/Merge\" op: \"Merge\" input: \"w/Next\" }\n"
+        "node { name: \"w/Next\" op: \"NextIteration\" input: \"w/Merge\" }\n";
     tfc_graph *g = tfc_graph_new();
     tfc_status st;
     assert_int_equal(tfc_graph_import(g, text, sizeof text - 1, NULL, &st), TFC_UNIMPLEMENTED);
@@ -322,7 +327,8 @@ static void test_import_errors(void **state) {
          "text format: 4:1:", "expected a string"},
         {"node { name: 'x' op: 'NoOp' input: }", TFC_INVALID_ARGUMENT,
          "1:36:", "expected a string"},
-        {"node { nme: 'x' }", TFC_INVALID_ARGUMENT, "node 0 of the GraphDef has no name", NULL},
+        {"node { nme: 'x' }", TFC_INVALID_ARGUMENT, "no field named 'nme'", NULL},
+        {"node { op: 'NoOp' }", TFC_INVALID_ARGUMENT, "node 0 of the GraphDef has no name", NULL},
         {"node { name: 'c' op: 'Const' attr { key: 'dtype' value { type: DT_FLOAT } } "
          "attr { key: 'value' value { tensor { dtype: DT_FLOAT tensor_shape { dim { size: 2 } } "
          "tensor_content: 'abc' } } } }",
@@ -346,6 +352,24 @@ static void test_import_errors(void **state) {
     const uint8_t junk[] = {0x0a, 0x50, 0x0a, 0x01, 'x'};
     assert_int_equal(tfc_graph_import(g, junk, sizeof junk, NULL, &st), TFC_INVALID_ARGUMENT);
     TG_EXPECT_STATUS(st, TFC_INVALID_ARGUMENT, "malformed GraphDef", "field 1 (node) at byte 0");
+    /* Value-list fills share one budget per import: two 600 MB Consts from one value each are
+     * refused before either is allocated. */
+    static const char bomb[] =
+        "node { name: 'a' op: 'Const' attr { key: 'dtype' value { type: DT_FLOAT } }"
+        " attr { key: 'value' value { tensor { dtype: DT_FLOAT tensor_shape { dim { size: 150000000"
+        " } } float_val: 1 } } } }"
+        "node { name: 'b' op: 'Const' attr { key: 'dtype' value { type: DT_FLOAT } }"
+        " attr { key: 'value' value { tensor { dtype: DT_FLOAT tensor_shape { dim { size: 150000000"
+        " } } float_val: 1 } } } }";
+    int64_t allocs = tfc_alloc_total_count();
+    assert_int_equal(import_text(g, bomb, NULL, &st), TFC_INVALID_ARGUMENT);
+    TG_EXPECT_STATUS(st, TFC_INVALID_ARGUMENT,
+                     "node 'b': attr 'value': tensors filled from value lists");
+    assert_true(tfc_alloc_total_count() - allocs < 1000);
+    /* A misspelled field in a text GraphDef is an error naming it, as in TF's text parser. */
+    assert_int_equal(import_text(g, "node { nmae: \"x\" op: \"NoOp\" }", NULL, &st),
+                     TFC_INVALID_ARGUMENT);
+    TG_EXPECT_STATUS(st, TFC_INVALID_ARGUMENT, "nmae");
     /* Bad prefix. */
     assert_int_equal(import_text(g, "", "/x", &st), TFC_INVALID_ARGUMENT);
     TG_EXPECT_STATUS(st, TFC_INVALID_ARGUMENT, "prefix '/x'");
@@ -392,7 +416,7 @@ static void test_import_order_and_defaults(void **state) {
     tfc_graph_free(g);
 }
 
-/* Fields tfc does not declare (TF's newer ones) are skipped in text as they are in binary. */
+/* TF's fields tfc does not declare are skipped in text as they are in binary. */
 static void test_import_skips_unknown_fields(void **state) {
     (void)state;
     const char *text =
@@ -413,9 +437,14 @@ static void test_import_skips_unknown_fields(void **state) {
     tfc_free(out);
     check_roundtrip(g);
     /* Skipping still wants well-formed text. */
-    assert_int_equal(import_text(g, "node { name: 'y' bogus: { a: [1, } }", NULL, &st),
+    assert_int_equal(import_text(g, "node { name: 'y' experimental_x: { a: [1, } }", NULL, &st),
                      TFC_INVALID_ARGUMENT);
-    TG_EXPECT_STATUS(st, TFC_INVALID_ARGUMENT, "1:34: expected a value, got '}'");
+    TG_EXPECT_STATUS(st, TFC_INVALID_ARGUMENT, "1:43: expected a value, got '}'");
+    /* Only TF's own fields are skipped: a misspelled one is an error naming it. */
+    assert_int_equal(import_text(g, "node { name: 'y' bogus: { a: 1 } }", NULL, &st),
+                     TFC_INVALID_ARGUMENT);
+    TG_EXPECT_STATUS(st, TFC_INVALID_ARGUMENT,
+                     "1:18: message tensorflow.NodeDef has no field named 'bogus'");
     tfc_graph_free(g);
 }
 

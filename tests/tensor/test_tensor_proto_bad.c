@@ -31,7 +31,11 @@ static void test_bad_values(void **state) {
     START(TFC_DT_BOOL, 1);
     tt_w_packed(&w, 7, (int64_t[]){1}, 1);
     tt_w_packed(&w, 11, (int64_t[]){1}, 1);
-    tt_parse_fails(&w, TFC_INVALID_ARGUMENT, "both int_val and bool_val");
+    tt_parse_fails(&w, TFC_INVALID_ARGUMENT, "sets int_val");
+    START(TFC_DT_BOOL, 1); /* TF would read all false from int_val: refused, not reinterpreted */
+    tt_w_packed(&w, 7, (int64_t[]){1}, 1);
+    tt_parse_fails(&w, TFC_INVALID_ARGUMENT,
+                   "dtype DT_BOOL sets int_val (1 values); its values go in bool_val");
     START(TFC_DT_STRING, 1);
     tt_w_bytes(&w, 18, "x", 1);
     tt_parse_fails(&w, TFC_INVALID_ARGUMENT, "sets float8_val (1 bytes)");
