@@ -7,6 +7,7 @@ pkgs=(
   build-essential cmake pkg-config clang libclang-rt-14-dev   # toolchain, libFuzzer runtime
   zlib1g-dev libprotobuf-c-dev protobuf-c-compiler              # GZIP/ZLIB, protos
   libcjson-dev libcmocka-dev libsnappy-dev libopenblas-dev      # JSON, unit tests, checkpoints, GEMM
+  libpng-dev libjpeg62-turbo-dev                                # decode_png / decode_jpeg
   dataset-fashion-mnist                                         # the demo's data
   python3 gzip coreutils                                        # test and benchmark scripts
 )
