@@ -170,7 +170,7 @@ bool tfc_tensor_equal(const tfc_tensor *a, const tfc_tensor *b);
 #define TFC_TENSOR_PROTO_MAX_FILL_BYTES ((uint64_t)1 << 30)
 
 /* Parses a serialized TensorProto: tensor_content or the typed value fields (short lists repeat
- * their last value; bool from bool_val or int_val; half/bfloat16 from half_val). A string tensor
+ * their last value; bool from bool_val only, as TF; half/bfloat16 from half_val). A string tensor
  * may also come from tensor_content in TF's string-list encoding (a varint32 length per element,
  * then the bytes). No tensor_shape means a scalar.
  * INVALID_ARGUMENT naming the field for: a malformed proto (with the byte offset); a dtype tfc

@@ -1,0 +1,259 @@
+/* Background production for prefetch and parallel map. Worker threads take turns pulling the
+ * input's next element (under the pipe's lock, so sequence numbers follow input order), apply the
+ * map function outside the lock, and park the result in a ring slot keyed by its sequence number;
+ * the consumer takes slots in sequence order (or, unordered, the first finished one). The ring
+ * bounds the elements ahead of the consumer. Workers start at the first next(), so a restored pipe
+ * can be filled before they run. */
+#include <pthread.h>
+#include <stdio.h>
+
+#include "data/data_int.h"
+
+enum { SLOT_EMPTY, SLOT_BUSY, SLOT_DONE, SLOT_TAKEN };
+
+typedef struct slot {
+    int state;
+    tfc_element e;
+    tfc_status st; /* code != OK: the element's error */
+} slot;
+
+struct tfc__pipe {
+    tfc__iter *input;
+    tfc__pipe_opts o;
+    pthread_mutex_t mu;
+    pthread_cond_t room, ready, idle;
+    pthread_t *threads;
+    int nthreads;
+    bool started, stop, paused, input_done;
+    int busy; /* workers pulling or applying fn */
+    slot *ring;
+    int64_t next_in;  /* sequence number the next pulled element gets */
+    int64_t next_out; /* oldest sequence number not yet taken */
+    int64_t end_seq;  /* with input_done: the sequence number at which the input ended */
+};
+
+static slot *at(tfc__pipe *p, int64_t seq) {
+    return &p->ring[seq % p->o.capacity];
+}
+
+static void run_one(tfc__pipe *p, int worker) {
+    int64_t seq = p->next_in++;
+    slot *s = at(p, seq);
+    s->state = SLOT_BUSY;
+    p->busy++;
+    tfc_element in = {0};
+    bool end = false;
+    tfc_status_clear(&s->st);
+    tfc_code c = tfc__iter_next(p->input, &in, &end, &s->st);
+    if (end) {
+        p->input_done = true;
+        p->end_seq = seq;
+        p->next_in = seq; /* nothing at or after end_seq */
+        s->state = SLOT_EMPTY;
+        p->busy--;
+        pthread_cond_broadcast(&p->ready);
+        pthread_cond_broadcast(&p->idle);
+        return;
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (c == TFC_OK && p->o.fn) {
+        tfc_element out = {0};
+        c = p->o.fn(p->o.fn_ctx, worker, &in, &out, &s->st);
+        if (c == TFC_OK && out.n != p->o.n_out) {
+            c = tfc_status_set(&s->st, TFC_INVALID_ARGUMENT,
+                               "map function returned %d components, expected %d", out.n,
+                               p->o.n_out);
+            tfc_element_clear(&out);
+        }
+        if (c != TFC_OK) {
+            char where[256];
+            tfc_status_prefix(&s->st, "map%s", tfc__element_where(&in, where, sizeof where));
+            tfc_element_clear(&out);
+        } else if (!out.source[0]) {
+            memcpy(out.source, in.source, sizeof out.source);
+        }
+        tfc_element_clear(&in);
+        in = out;
+    }
+    if (c != TFC_OK) tfc_element_clear(&in);
+    pthread_mutex_lock(&p->mu);
+    s->e = in;
+    s->state = SLOT_DONE;
+    p->busy--;
+    pthread_cond_broadcast(&p->ready);
+    pthread_cond_broadcast(&p->idle);
+}
+
+typedef struct worker_arg {
+    tfc__pipe *p;
+    int index;
+} worker_arg;
+
+static void *worker(void *arg) {
+    tfc__pipe *p = ((worker_arg *)arg)->p;
+    int index = ((worker_arg *)arg)->index;
+    tfc_free(arg);
+    pthread_mutex_lock(&p->mu);
+    while (!p->stop) {
+        if (p->paused || p->input_done || p->next_in - p->next_out >= p->o.capacity) {
+            pthread_cond_wait(&p->room, &p->mu);
+            continue;
+        }
+        run_one(p, index);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+tfc_code tfc__pipe_new(tfc__iter *input, const tfc__pipe_opts *o, tfc__pipe **out, tfc_status *st) {
+    *out = NULL;
+    tfc__pipe *p = tfc_calloc(1, sizeof *p);
+    if (!p) return tfc__oom(st, "prefetch");
+    p->o = *o;
+    if (p->o.workers < 1) p->o.workers = 1;
+    if (p->o.capacity < p->o.workers) p->o.capacity = p->o.workers;
+    p->ring = tfc_calloc((size_t)p->o.capacity, sizeof *p->ring);
+    p->threads = tfc_calloc((size_t)p->o.workers, sizeof *p->threads);
+    if (!p->ring || !p->threads) {
+        tfc_free(p->ring), tfc_free(p->threads), tfc_free(p);
+        return tfc__oom(st, "prefetch buffer");
+    }
+    p->input = input;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->room, NULL);
+    pthread_cond_init(&p->ready, NULL);
+    pthread_cond_init(&p->idle, NULL);
+    *out = p;
+    return TFC_OK;
+}
+
+static tfc_code start(tfc__pipe *p, tfc_status *st) {
+    p->started = true;
+    for (int i = 0; i < p->o.workers; i++) {
+        worker_arg *a = tfc_malloc(sizeof *a);
+        if (!a) return tfc__oom(st, "prefetch thread");
+        *a = (worker_arg){p, i};
+        if (pthread_create(&p->threads[i], NULL, worker, a) != 0) {
+            tfc_free(a);
+            return i ? TFC_OK /* run with fewer */
+                     : tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "could not start a thread");
+        }
+        p->nthreads++;
+    }
+    return TFC_OK;
+}
+
+/* Takes slot s (finished) into out; returns the element's code. Called with the lock held. */
+static tfc_code take(tfc__pipe *p, slot *s, tfc_element *out, tfc_status *st) {
+    tfc_code c = s->st.code;
+    if (c != TFC_OK)
+        *st = s->st;
+    else
+        tfc_element_move(out, &s->e);
+    tfc_element_clear(&s->e);
+    s->state = SLOT_TAKEN;
+    while (p->next_out < p->next_in && at(p, p->next_out)->state == SLOT_TAKEN)
+        at(p, p->next_out++)->state = SLOT_EMPTY;
+    pthread_cond_broadcast(&p->room);
+    return c;
+}
+
+tfc_code tfc__pipe_next(tfc__pipe *p, tfc_element *out, bool *end, tfc_status *st) {
+    pthread_mutex_lock(&p->mu);
+    tfc_code c = TFC_OK;
+    if (!p->started && (c = start(p, st)) != TFC_OK) {
+        pthread_mutex_unlock(&p->mu);
+        return c;
+    }
+    for (;;) {
+        if (p->o.ordered || p->next_out == p->next_in) {
+            if (p->next_out < p->next_in && at(p, p->next_out)->state == SLOT_DONE) {
+                c = take(p, at(p, p->next_out), out, st);
+                break;
+            }
+        } else {
+            slot *found = NULL;
+            for (int64_t q = p->next_out; q < p->next_in && !found; q++)
+                if (at(p, q)->state == SLOT_DONE) found = at(p, q);
+            if (found) {
+                c = take(p, found, out, st);
+                break;
+            }
+        }
+        if (p->input_done && p->next_out >= p->end_seq) {
+            *end = true;
+            break;
+        }
+        if (p->nthreads == 0) { /* no thread could start: produce here */
+            run_one(p, 0);
+            continue;
+        }
+        pthread_cond_wait(&p->ready, &p->mu);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return c;
+}
+
+tfc_code tfc__pipe_save(tfc__pipe *p, tfc__wstate *w, tfc_status *st) {
+    pthread_mutex_lock(&p->mu);
+    p->paused = true;
+    while (p->busy > 0) pthread_cond_wait(&p->idle, &p->mu);
+    tfc_code c = tfc__w_iter(w, p->input, st);
+    if (!c) c = tfc__w_i64(w, p->input_done, st);
+    int64_t n = 0;
+    for (int64_t q = p->next_out; q < p->next_in; q++) n += at(p, q)->state == SLOT_DONE;
+    if (!c) c = tfc__w_i64(w, n, st);
+    for (int64_t q = p->next_out; q < p->next_in && !c; q++) {
+        slot *s = at(p, q);
+        if (s->state != SLOT_DONE) continue;
+        c = tfc__w_i64(w, s->st.code, st);
+        if (!c) c = tfc__w_bytes(w, s->st.msg, strlen(s->st.msg), st);
+        if (!c) c = tfc__w_element(w, &s->e, st);
+    }
+    p->paused = false;
+    pthread_cond_broadcast(&p->room);
+    pthread_mutex_unlock(&p->mu);
+    return c;
+}
+
+tfc_code tfc__pipe_restore(tfc__pipe *p, tfc__rstate *r, tfc_status *st) {
+    int64_t done, n;
+    tfc_code c = tfc__r_i64(r, &done, st);
+    if (!c) c = tfc__r_i64(r, &n, st);
+    if (c) return c;
+    if (n < 0 || n > p->o.capacity) return tfc__r_bad(r, "buffered element count", st);
+    for (int64_t q = 0; q < n; q++) {
+        slot *s = at(p, q);
+        int64_t code;
+        const void *msg;
+        size_t len;
+        if ((c = tfc__r_i64(r, &code, st)) || (c = tfc__r_bytes(r, &msg, &len, st))) return c;
+        if (code < 0 || code > 16) return tfc__r_bad(r, "element status", st);
+        s->st.code = (tfc_code)code;
+        if (len >= sizeof s->st.msg) len = sizeof s->st.msg - 1;
+        memcpy(s->st.msg, msg, len);
+        s->st.msg[len] = '\0';
+        if ((c = tfc__r_element(r, &s->e, st))) return c;
+        s->state = SLOT_DONE;
+        p->next_in = q + 1;
+    }
+    if (done) p->input_done = true, p->end_seq = p->next_in;
+    return TFC_OK;
+}
+
+tfc_code tfc__pipe_free(tfc__pipe *p, tfc_status *st) {
+    if (!p) return TFC_OK;
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    pthread_cond_broadcast(&p->room);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < p->nthreads; i++) pthread_join(p->threads[i], NULL);
+    for (int64_t q = 0; q < p->o.capacity; q++) tfc_element_clear(&p->ring[q].e);
+    tfc_code c = tfc__iter_close(p->input, st);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->room);
+    pthread_cond_destroy(&p->ready);
+    pthread_cond_destroy(&p->idle);
+    tfc_free(p->ring), tfc_free(p->threads), tfc_free(p);
+    return c;
+}
