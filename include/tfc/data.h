@@ -31,7 +31,9 @@
 #include <stdint.h>
 
 #include "tfc/base.h"
+#include "tfc/graph.h"
 #include "tfc/record.h"
+#include "tfc/session.h"
 #include "tfc/tensor.h"
 
 #ifdef __cplusplus
@@ -129,6 +131,13 @@ typedef struct tfc_map_opts {
 } tfc_map_opts;
 tfc_code tfc_dataset_map(tfc_dataset *in, tfc_map_fn fn, void *ctx, const tfc_map_opts *opts,
                          tfc_dataset **out, tfc_status *st);
+/* map with a graph function: each element's components are fed to inputs[0..nin) (placeholders
+ * of g) and outputs[0..nout) are fetched as the new element (named after their nodes unless
+ * opts->names says). Each map worker runs its own single-threaded session over g, so g must outlive
+ * the dataset and not change while it is iterated. */
+tfc_code tfc_dataset_map_graph(tfc_dataset *in, tfc_graph *g, const tfc_out *inputs, int nin,
+                               const tfc_out *outputs, int nout, const tfc_map_opts *opts,
+                               tfc_dataset **out, tfc_status *st);
 /* filter: keeps the elements for which fn sets *keep. */
 typedef tfc_code (*tfc_predicate_fn)(void *ctx, const tfc_element *in, bool *keep, tfc_status *st);
 tfc_code tfc_dataset_filter(tfc_dataset *in, tfc_predicate_fn fn, void *ctx, tfc_dataset **out,
@@ -221,6 +230,18 @@ tfc_code tfc_iterator_save(tfc_iterator *it, uint8_t **out, size_t *n, tfc_statu
  * DATA_LOSS when it is damaged. */
 tfc_code tfc_iterator_restore(tfc_dataset *ds, const void *state, size_t n, tfc_iterator **out,
                               tfc_status *st);
+/* A training step's feeds from the next element, without copying it: feeds[k] = {placeholders[k],
+ * the component named components[k]} (components NULL: by position). holder keeps the element's
+ * references until the step has run (clear it, or pass it again next time). OUT_OF_RANGE at the
+ * end, as tfc_iterator_get_next; INVALID_ARGUMENT for a component the dataset lacks.
+ *
+ *     while (tfc_iterator_next_feeds(it, (tfc_out[]){x, y}, (const char *[]){"image", "label"}, 2,
+ *                                    &batch, feeds, &st) == TFC_OK)
+ *         tfc_session_run(sess, feeds, 2, &loss, 1, &l, &train_op, 1, &st);
+ */
+tfc_code tfc_iterator_next_feeds(tfc_iterator *it, const tfc_out *placeholders,
+                                 const char *const *components, int n, tfc_element *holder,
+                                 tfc_feed *feeds, tfc_status *st);
 /* Stops the iterator's threads and frees it; reports what a clean stop could not do (an
  * uncompleted cache). */
 tfc_code tfc_iterator_close(tfc_iterator *it, tfc_status *st);

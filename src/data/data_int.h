@@ -119,6 +119,11 @@ tfc_code tfc__pipe_restore(tfc__pipe *p, tfc__rstate *r, tfc_status *st);
 /* Stops the workers, then closes and frees the input. */
 tfc_code tfc__pipe_free(tfc__pipe *p, tfc_status *st);
 
+/* tfc_dataset_map whose dataset owns ctx: ctx_free(ctx) runs when the dataset goes (also when
+ * this fails). */
+tfc_code tfc__dataset_map_owned(tfc_dataset *in, tfc_map_fn fn, void *ctx, void (*ctx_free)(void *),
+                                const tfc_map_opts *opts, tfc_dataset **out, tfc_status *st);
+
 /* A TFRecord reader dataset over exactly one file (the building block of tfc_dataset_tfrecord). */
 tfc_code tfc__dataset_tfrecord_file(const char *path, const tfc_tfrecord_opts *o, tfc_dataset **out,
                                     tfc_status *st);

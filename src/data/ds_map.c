@@ -7,6 +7,7 @@
 typedef struct map_params {
     tfc_map_fn fn;
     void *ctx;
+    void (*ctx_free)(void *);
     int workers; /* 0: no threads */
     bool ordered;
     int64_t capacity;
@@ -124,28 +125,39 @@ static void map_describe(const tfc_dataset *ds, char *buf, size_t n) {
 }
 
 static void free_params(tfc_dataset *ds) {
-    tfc_free(ds->p);
+    map_params *p = ds->p;
+    if (p->ctx_free) p->ctx_free(p->ctx);
+    tfc_free(p);
 }
 
 static const tfc__ds_ops map_ops = {"Map", map_iter_new, same_card, map_describe, free_params};
 static const tfc__ds_ops prefetch_ops = {"Prefetch", map_iter_new, same_card, map_describe,
                                          free_params};
 
-tfc_code tfc_dataset_map(tfc_dataset *in, tfc_map_fn fn, void *ctx, const tfc_map_opts *opts,
-                         tfc_dataset **out, tfc_status *st) {
+tfc_code tfc__dataset_map_owned(tfc_dataset *in, tfc_map_fn fn, void *ctx, void (*ctx_free)(void *),
+                                const tfc_map_opts *opts, tfc_dataset **out, tfc_status *st) {
     *out = NULL;
-    if (!in || !fn)
+    if (!in || !fn) {
+        if (ctx_free) ctx_free(ctx);
         return tfc_status_set(st, TFC_INVALID_ARGUMENT, "map: input or function is NULL");
+    }
     tfc_map_opts o = opts ? *opts : (tfc_map_opts){0};
-    int n_out = o.names ? (o.num_outputs > 0 ? o.num_outputs : in->n)
-                        : (o.num_outputs > 0 ? o.num_outputs : in->n);
+    int n_out = o.num_outputs > 0 ? o.num_outputs : in->n;
     int workers = o.num_parallel_calls < 0 ? tfc_default_num_threads() : o.num_parallel_calls;
     if (workers > 256) workers = 256;
     map_params *p = tfc_calloc(1, sizeof *p);
-    if (!p) return tfc__oom(st, "dataset");
-    *p =
-        (map_params){fn, ctx, workers > 1 ? workers : 0, !o.nondeterministic, 2 * (int64_t)workers};
+    if (!p) {
+        if (ctx_free) ctx_free(ctx);
+        return tfc__oom(st, "dataset");
+    }
+    *p = (map_params){
+        fn, ctx, ctx_free, workers > 1 ? workers : 0, !o.nondeterministic, 2 * (int64_t)workers};
     return tfc__dataset_new(&map_ops, n_out, o.names, in, NULL, p, out, st);
+}
+
+tfc_code tfc_dataset_map(tfc_dataset *in, tfc_map_fn fn, void *ctx, const tfc_map_opts *opts,
+                         tfc_dataset **out, tfc_status *st) {
+    return tfc__dataset_map_owned(in, fn, ctx, NULL, opts, out, st);
 }
 
 tfc_code tfc_dataset_prefetch(tfc_dataset *in, int64_t buffer_size, tfc_dataset **out,
@@ -158,6 +170,6 @@ tfc_code tfc_dataset_prefetch(tfc_dataset *in, int64_t buffer_size, tfc_dataset 
                               (long long)buffer_size);
     map_params *p = tfc_calloc(1, sizeof *p);
     if (!p) return tfc__oom(st, "dataset");
-    *p = (map_params){NULL, NULL, 1, true, buffer_size};
+    *p = (map_params){NULL, NULL, NULL, 1, true, buffer_size};
     return tfc__dataset_new(&prefetch_ops, in->n, NULL, in, NULL, p, out, st);
 }

@@ -28,5 +28,7 @@ void test_errors_surface(void **state);
 void test_save_restore(void **state);
 void test_tfrecord_files(void **state);
 void test_cache(void **state);
+void test_map_graph_and_feeds(void **state);
+void test_determinism(void **state);
 
 #endif

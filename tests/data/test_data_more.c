@@ -352,6 +352,8 @@ int main(void) {
         TU_TEST(test_save_restore),
         TU_TEST(test_tfrecord_files),
         TU_TEST(test_cache),
+        TU_TEST(test_map_graph_and_feeds),
+        TU_TEST(test_determinism),
     };
     int rc = cmocka_run_group_tests_name("data", tests, NULL, NULL);
     tu_cleanup_tmp();
