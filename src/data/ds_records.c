@@ -40,6 +40,7 @@ static tfc_code file_next(tfc__iter *it, tfc_element *out, bool *end, tfc_status
     c = tfc_record_reader_next(f->r, &rec, st);
     if (c == TFC_OUT_OF_RANGE) {
         f->done = true;
+        tfc_status_clear(st);
         return *end = true, TFC_OK;
     }
     if (c) {

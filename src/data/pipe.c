@@ -75,7 +75,10 @@ static void run_one(tfc__pipe *p, int worker) {
         tfc_element_clear(&in);
         in = out;
     }
-    if (c != TFC_OK) tfc_element_clear(&in);
+    if (c != TFC_OK)
+        tfc_element_clear(&in);
+    else /* a callee may leave a status behind on success (a reader's "eof" under a shuffle) */
+        tfc_status_clear(&s->st);
     pthread_mutex_lock(&p->mu);
     s->e = in;
     s->state = SLOT_DONE;
