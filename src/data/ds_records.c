@@ -19,7 +19,22 @@ typedef struct file_iter {
     int64_t record;       /* number of the next record */
     uint64_t offset;      /* where it starts */
     bool done;
+    size_t prefix_len;    /* source = "PATH record " + number: snprintf per record cost 10% */
+    char prefix[168];
 } file_iter;
+
+/* Writes prefix + the decimal of v into the element's source. */
+static void set_source(const file_iter *f, tfc_element *e, int64_t v) {
+    char digits[24];
+    int n = 0;
+    uint64_t u = (uint64_t)v;
+    do digits[n++] = (char)('0' + u % 10);
+    while ((u /= 10) && n < 20);
+    memcpy(e->source, f->prefix, f->prefix_len);
+    size_t at = f->prefix_len;
+    while (n) e->source[at++] = digits[--n];
+    e->source[at] = '\0';
+}
 
 static tfc_code file_open(file_iter *f, tfc_status *st) {
     const file_params *p = f->base.ds->p;
@@ -53,7 +68,7 @@ static tfc_code file_next(tfc__iter *it, tfc_element *out, bool *end, tfc_status
     tfc_tensor *t = tfc_tensor_scalar_string(rec.data, rec.size);
     if (!t) return tfc__oom(st, "record");
     out->n = 1, out->t[0] = t;
-    snprintf(out->source, sizeof out->source, "%.160s record %lld", p->path, (long long)f->record);
+    set_source(f, out, f->record);
     f->record++;
     f->offset = tfc_record_reader_offset(f->r);
     return TFC_OK;
@@ -87,10 +102,12 @@ static void file_free(tfc__iter *it) {
 static const tfc__iter_ops file_iter_ops = {file_next, file_save, file_restore, NULL, file_free};
 
 static tfc_code file_iter_new(tfc_dataset *ds, uint64_t epoch, tfc__iter **out, tfc_status *st) {
-    (void)ds, (void)epoch;
+    (void)epoch;
     file_iter *f = tfc_calloc(1, sizeof *f);
     if (!f) return tfc__oom(st, "iterator");
     f->base.ops = &file_iter_ops;
+    snprintf(f->prefix, sizeof f->prefix, "%.150s record ", ((const file_params *)ds->p)->path);
+    f->prefix_len = strlen(f->prefix);
     *out = &f->base;
     return TFC_OK;
 }

@@ -37,10 +37,12 @@ tfc_code tfc__tensor_alloc(tfc_dtype dt, const tfc_shape *shape, bool zero, tfc_
         return tfc_status_set(st, TFC_INVALID_ARGUMENT, "unknown dtype %d", (int)dt);
     }
     int64_t n;
-    char what[32];
-    snprintf(what, sizeof what, "a %s tensor", tfc_dtype_name(dt));
-    tfc_code c = tfc__shape_elements(shape, what, &n, st);
-    if (c != TFC_OK) return c;
+    if (tfc__shape_elements(shape, "a tensor", &n, NULL) != TFC_OK) {
+        char
+            what[32]; /* formatted only for the message: snprintf per tensor was 5% of a pipeline */
+        snprintf(what, sizeof what, "a %s tensor", tfc_dtype_name(dt));
+        return tfc__shape_elements(shape, what, &n, st);
+    }
     size_t nbytes;
     if (!element_bytes(dt, n, &nbytes)) {
         char buf[200];
@@ -211,11 +213,14 @@ tfc_code tfc_tensor_set_string(tfc_tensor *t, int64_t i, const void *data, size_
 tfc_code tfc_tensor_reshape(tfc_tensor *t, const tfc_shape *shape, tfc_tensor **out,
                             tfc_status *st) {
     *out = NULL;
+    /* the shapes are formatted only for a message (eagerly, they were most of a reshape) */
     char want[200], have[200];
-    tfc_shape_to_string(shape, want, sizeof want);
-    tfc_shape_to_string(&t->shape, have, sizeof have);
+#define SHAPES                                                                                     \
+    (tfc_shape_to_string(shape, want, sizeof want),                                                \
+     tfc_shape_to_string(&t->shape, have, sizeof have))
     if (shape->rank < 0 || shape->rank > TFC_MAX_RANK)
-        return tfc_status_set(st, TFC_INVALID_ARGUMENT, "cannot reshape %s to unknown rank", have);
+        return SHAPES,
+               tfc_status_set(st, TFC_INVALID_ARGUMENT, "cannot reshape %s to unknown rank", have);
     tfc_shape s = *shape;
     int unknown = -1;
     int64_t known = 1;
@@ -223,27 +228,31 @@ tfc_code tfc_tensor_reshape(tfc_tensor *t, const tfc_shape *shape, tfc_tensor **
         if (s.dims[i] == -1 && unknown < 0) {
             unknown = i;
         } else if (s.dims[i] < 0) {
-            return tfc_status_set(st, TFC_INVALID_ARGUMENT,
+            return SHAPES,
+                   tfc_status_set(st, TFC_INVALID_ARGUMENT,
                                   "cannot reshape %s to %s: only one dim may be -1 (inferred), "
                                   "and no dim may be below it",
                                   have, want);
         } else if (__builtin_mul_overflow(known, s.dims[i], &known)) {
-            return tfc_status_set(st, TFC_INVALID_ARGUMENT,
+            return SHAPES,
+                   tfc_status_set(st, TFC_INVALID_ARGUMENT,
                                   "cannot reshape %s to %s: more than 2^63-1 elements", have, want);
         }
     }
     if (unknown >= 0) {
         if (known == 0 || t->num_elements % known)
-            return tfc_status_set(st, TFC_INVALID_ARGUMENT,
+            return SHAPES,
+                   tfc_status_set(st, TFC_INVALID_ARGUMENT,
                                   "cannot reshape a tensor of %lld elements to %s: the other dims "
                                   "multiply to %lld, which does not divide it",
                                   (long long)t->num_elements, want, (long long)known);
         s.dims[unknown] = t->num_elements / known;
     } else if (known != t->num_elements) {
-        return tfc_status_set(st, TFC_INVALID_ARGUMENT,
-                              "cannot reshape %s (%lld elements) to %s (%lld elements)", have,
-                              (long long)t->num_elements, want, (long long)known);
+        return SHAPES, tfc_status_set(st, TFC_INVALID_ARGUMENT,
+                                      "cannot reshape %s (%lld elements) to %s (%lld elements)",
+                                      have, (long long)t->num_elements, want, (long long)known);
     }
+#undef SHAPES
     tfc_tensor *r = tfc_malloc(sizeof *r);
     if (!r) return tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "out of memory in reshape");
     atomic_init(&r->refs, 1);
