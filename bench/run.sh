@@ -17,7 +17,7 @@ export BENCH_DIR=${BENCH_DIR:-$BUILD_DIR/bench-data}
 export BENCH_REPS=${BENCH_REPS:-5}
 export TFC_BIN=${TFC_BIN:-$BUILD_DIR/tfc}
 
-for exe in "$BUILD_DIR/bench_record" "$BUILD_DIR/bench_engine" "$BUILD_DIR/bench_cnn" "$TFC_BIN"; do
+for exe in "$BUILD_DIR/bench_record" "$BUILD_DIR/bench_engine" "$BUILD_DIR/bench_cnn" "$BUILD_DIR/bench_data" "$TFC_BIN"; do
     if [ ! -x "$exe" ]; then
         echo "bench/run.sh: $exe not found; build first (make, or cmake --build $BUILD_DIR)" >&2
         exit 1
@@ -40,6 +40,15 @@ done
 # The engine: session overhead and MatMul through a session vs cblas_sgemm.
 if ! "$BUILD_DIR/bench_engine"; then
     echo "bench/run.sh: bench_engine failed" >&2
+    rc=1
+fi
+# The data pipeline over the demo's Fashion-MNIST TFRecords (made here if missing).
+FMNIST=${TFC_DATA_DIR:-data/fashion_mnist}
+if [ ! -f "$FMNIST/train.tfrecord.gz" ]; then
+    "$BUILD_DIR/fmnist_to_tfrecord" --out "$FMNIST" >&2 || rc=1
+fi
+if ! "$BUILD_DIR/bench_data" "$FMNIST/train.tfrecord.gz"; then
+    echo "bench/run.sh: bench_data failed" >&2
     rc=1
 fi
 # The tutorial CNN's forward+backward vs PyTorch training the same CNN (../shared/peers), one

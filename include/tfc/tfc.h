@@ -3,6 +3,9 @@
 #define TFC_TFC_H
 
 #include "tfc/base.h"
+#include "tfc/data.h"
+#include "tfc/data_decode.h"
+#include "tfc/data_parse.h"
 #include "tfc/example.h"
 #include "tfc/gfile.h"
 #include "tfc/graph.h"

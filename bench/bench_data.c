@@ -1,0 +1,163 @@
+/* Data pipeline benchmarks (issue 4, item 7): the Fashion-MNIST TFRecords of `make demo` through
+ * parse -> decode -> scale -> shuffle -> batch(100) -> prefetch, in examples/s on 1 and 2 threads,
+ * and the per-element cost of map, shuffle, batch and prefetch.
+ *
+ *     build/bench_data [data/fashion_mnist/train.tfrecord.gz]   # BENCH_REPS runs (default 5)
+ *
+ * Prints `BENCH name value unit` lines (medians). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tfc/data.h"
+#include "tfc/data_decode.h"
+#include "tfc/data_parse.h"
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int cmp(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, cmp);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static void die(const char *what, const tfc_status *st) {
+    fprintf(stderr, "bench_data: %s: %s\n", what, st->msg);
+    exit(1);
+}
+
+/* Example -> (image float [28, 28, 1] in [0, 1], label int64 []). */
+static tfc_code parse_fmnist(void *ctx, int worker, const tfc_element *in, tfc_element *out,
+                             tfc_status *st) {
+    (void)ctx, (void)worker;
+    static const tfc_feature_spec specs[2] = {
+        {.key = "image/raw", .kind = TFC_FIXED_LEN, .dtype = TFC_DT_STRING, .shape = {0, {0}}},
+        {.key = "label", .kind = TFC_FIXED_LEN, .dtype = TFC_DT_INT64, .shape = {0, {0}}},
+    };
+    tfc_bytes rec = tfc_tensor_string_at(in->t[0], 0);
+    tfc_parsed p[2] = {0};
+    tfc_code c = tfc_parse_single_example(rec.data, rec.size, specs, 2, p, st);
+    tfc_tensor *pixels = NULL, *scaled = NULL;
+    if (!c) {
+        tfc_bytes raw = tfc_tensor_string_at(p[0].dense, 0);
+        c = tfc_decode_raw_bytes(raw.data, raw.size, TFC_DT_UINT8, true, &pixels, st);
+    }
+    if (!c) c = tfc_scale(pixels, 1.0 / 255.0, 0.0, TFC_DT_FLOAT, &scaled, st);
+    if (!c) c = tfc_tensor_reshape(scaled, &(tfc_shape){3, {28, 28, 1}}, &out->t[0], st);
+    if (!c) {
+        out->t[1] = tfc_tensor_ref(p[1].dense);
+        out->n = 2;
+    }
+    tfc_tensor_unref(pixels), tfc_tensor_unref(scaled);
+    tfc_parsed_clear(p, 2);
+    return c;
+}
+
+/* Examples per second of one epoch through the full pipeline with `threads` map workers. */
+static double pipeline_rate(const char *path, int threads, int64_t *count) {
+    tfc_status st;
+    tfc_dataset *files, *parsed, *shuffled, *batched, *ready;
+    if (tfc_dataset_tfrecord(&path, 1, NULL, &files, &st)) die("tfrecord", &st);
+    tfc_map_opts mo = {.num_parallel_calls = threads,
+                       .names = (const char *const[]){"image", "label"},
+                       .num_outputs = 2};
+    if (tfc_dataset_map(files, parse_fmnist, NULL, &mo, &parsed, &st)) die("map", &st);
+    if (tfc_dataset_shuffle(parsed, 10000, 42, true, &shuffled, &st)) die("shuffle", &st);
+    if (tfc_dataset_batch(shuffled, 100, false, &batched, &st)) die("batch", &st);
+    if (tfc_dataset_prefetch(batched, 2, &ready, &st)) die("prefetch", &st);
+    tfc_iterator *it;
+    double t0 = now();
+    if (tfc_iterator_new(ready, &it, &st)) die("iterator", &st);
+    tfc_element e = {0};
+    int64_t n = 0;
+    tfc_code c;
+    while ((c = tfc_iterator_get_next(it, &e, &st)) == TFC_OK) n += tfc_tensor_dim(e.t[0], 0);
+    if (c != TFC_OUT_OF_RANGE) die("get_next", &st);
+    double t = now() - t0;
+    tfc_element_clear(&e);
+    tfc_iterator_free(it);
+    tfc_dataset_free(ready), tfc_dataset_free(batched), tfc_dataset_free(shuffled);
+    tfc_dataset_free(parsed), tfc_dataset_free(files);
+    *count = n;
+    return (double)n / t;
+}
+
+static tfc_code identity(void *ctx, int worker, const tfc_element *in, tfc_element *out,
+                         tfc_status *st) {
+    (void)ctx, (void)worker, (void)st;
+    out->t[0] = tfc_tensor_ref(in->t[0]);
+    out->n = 1;
+    return TFC_OK;
+}
+
+/* Nanoseconds per element of range(n) followed by the stage (kind), minus range alone. */
+static double stage_seconds(int kind, int64_t n) {
+    tfc_status st;
+    tfc_dataset *r, *ds = NULL;
+    if (tfc_dataset_range(0, n, 1, &r, &st)) die("range", &st);
+    switch (kind) {
+    case 0: ds = tfc_dataset_ref(r); break;
+    case 1: if (tfc_dataset_map(r, identity, NULL, NULL, &ds, &st)) die("map", &st); break;
+    case 2: if (tfc_dataset_shuffle(r, 10000, 1, false, &ds, &st)) die("shuffle", &st); break;
+    case 3: if (tfc_dataset_batch(r, 100, false, &ds, &st)) die("batch", &st); break;
+    default: if (tfc_dataset_prefetch(r, 16, &ds, &st)) die("prefetch", &st); break;
+    }
+    tfc_iterator *it;
+    double t0 = now();
+    if (tfc_iterator_new(ds, &it, &st)) die("iterator", &st);
+    tfc_element e = {0};
+    while (tfc_iterator_get_next(it, &e, &st) == TFC_OK) {
+    }
+    double t = now() - t0;
+    tfc_element_clear(&e);
+    tfc_iterator_free(it);
+    tfc_dataset_free(ds), tfc_dataset_free(r);
+    return t;
+}
+
+int main(int argc, char **argv) {
+    const char *path = argc > 1 ? argv[1] : "data/fashion_mnist/train.tfrecord.gz";
+    const char *e = getenv("BENCH_REPS");
+    int reps = e && atoi(e) > 0 ? atoi(e) : 5;
+    double *v = malloc(sizeof(double) * (size_t)reps);
+    const char *only = getenv("BENCH_DATA_THREADS"); /* profile one configuration */
+    for (int threads = 1; threads <= 2; threads++) {
+        if (only && atoi(only) != threads) continue;
+        int64_t n = 0;
+        pipeline_rate(path, threads, &n); /* warm the page cache */
+        for (int r = 0; r < reps; r++) v[r] = pipeline_rate(path, threads, &n);
+        printf("BENCH pipeline_fmnist_%dt %.0f ex/s\n", threads, median(v, reps));
+        fflush(stdout);
+    }
+    if (only) {
+        free(v);
+        return 0;
+    }
+    static const char *names[] = {"range", "map", "shuffle", "batch", "prefetch"};
+    const int64_t n = 1000000;
+    double base[16];
+    for (int r = 0; r < reps; r++) base[r] = stage_seconds(0, n);
+    double b = median(base, reps);
+    printf("BENCH data_range_per_element %.1f ns\n", b / (double)n * 1e9);
+    for (int kind = 1; kind < 5; kind++) {
+        for (int r = 0; r < reps; r++) v[r] = stage_seconds(kind, n);
+        printf("BENCH data_%s_per_element %.1f ns\n", names[kind],
+               (median(v, reps) - b) / (double)n * 1e9);
+        fflush(stdout);
+    }
+    free(v);
+    if (tfc_alloc_live_count() != 0) {
+        fprintf(stderr, "bench_data: %lld allocations leaked\n", (long long)tfc_alloc_live_count());
+        return 1;
+    }
+    return 0;
+}
