@@ -151,7 +151,7 @@ tfc_code tfc__dataset_map_owned(tfc_dataset *in, tfc_map_fn fn, void *ctx, void 
         return tfc__oom(st, "dataset");
     }
     *p = (map_params){
-        fn, ctx, ctx_free, workers > 1 ? workers : 0, !o.nondeterministic, 16 * (int64_t)workers} /* chunks of 8 per worker */;
+        fn, ctx, ctx_free, workers > 1 ? workers : 0, !o.nondeterministic, 32 * (int64_t)workers} /* chunks of 16 */;
     return tfc__dataset_new(&map_ops, n_out, o.names, in, NULL, p, out, st);
 }
 

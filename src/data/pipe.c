@@ -5,7 +5,10 @@
  * bounds the elements ahead of the consumer. Waiters are woken only when someone waits. Workers
  * start at the first next(), so a restored pipe can be filled before they run. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 
 #include "data/data_int.h"
 
@@ -25,8 +28,10 @@ struct tfc__pipe {
     pthread_t *threads;
     int nthreads;
     bool started, stop, paused, input_done;
+    _Atomic uint64_t events; /* bumped when an element is parked, finished or taken */
     bool consumer_waiting;
-    bool pulling; /* a worker is reading the input (outside the lock) */
+    bool consumer_spin; /* the consumer's recent waits were short enough to spin through */
+    bool pulling;       /* a worker is reading the input (outside the lock) */
     int room_waiters;
     int busy; /* workers pulling or applying fn */
     slot *ring;
@@ -39,7 +44,46 @@ static slot *at(tfc__pipe *p, int64_t seq) {
     return &p->ring[seq % p->o.capacity];
 }
 
-enum { MAX_CHUNK = 32 };
+enum { MAX_CHUNK = 32, SPIN_NS = 50000 };
+
+static int64_t mono_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* Called with the lock held: releases it and spins up to SPIN_NS for another thread to change
+ * the pipe, then takes it back; true if something changed. A futex sleep and wake costs tens of
+ * microseconds here, more than a chunk of small elements: without the spin, prefetch cost 4.6 us
+ * per element. A side whose last spin ran out sleeps at once until a wait is short again: a
+ * consumer of 100-element batches spinning on every wait took 12% of the cores from the threads
+ * producing them. */
+static bool spin_for_change(tfc__pipe *p, bool *worth) {
+    if (!*worth) return false;
+    uint64_t seen = atomic_load(&p->events);
+    pthread_mutex_unlock(&p->mu);
+    int64_t end = mono_ns() + SPIN_NS;
+    bool changed = false;
+    for (int i = 0; !changed; i++) {
+        changed = atomic_load(&p->events) != seen;
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+        if ((i & 63) == 63 && mono_ns() > end) break;
+    }
+    pthread_mutex_lock(&p->mu);
+    /* bumps happen under the lock: one between the last look and the lock counts too */
+    changed = changed || atomic_load(&p->events) != seen;
+    *worth = changed; /* a wait longer than the spin: sleep at once next time */
+    return changed;
+}
+
+/* cond_wait that re-enables spinning when the wait turned out shorter than a spin. */
+static void wait_on(tfc__pipe *p, pthread_cond_t *cv, bool *worth) {
+    int64_t t0 = mono_ns();
+    pthread_cond_wait(cv, &p->mu);
+    if (mono_ns() - t0 < SPIN_NS) *worth = true;
+}
 
 /* Pulls a chunk of consecutive input elements without holding the lock (one puller at a time, so
  * sequence numbers follow the input), parks them, applies fn to them without the lock, and marks
@@ -85,6 +129,7 @@ static void run_chunk(tfc__pipe *p, int worker) {
     }
     if (ended) p->input_done = true, p->end_seq = p->next_in;
     p->pulling = false;
+    atomic_fetch_add(&p->events, 1);
     if (p->room_waiters) pthread_cond_broadcast(&p->room);
     if (ended && p->consumer_waiting) pthread_cond_broadcast(&p->ready);
     pthread_mutex_unlock(&p->mu);
@@ -111,6 +156,7 @@ static void run_chunk(tfc__pipe *p, int worker) {
     }
     pthread_mutex_lock(&p->mu);
     for (int64_t i = 0; i < k; i++) at(p, first + i)->state = SLOT_DONE;
+    atomic_fetch_add(&p->events, 1);
     p->busy--;
     if (p->consumer_waiting) pthread_cond_broadcast(&p->ready);
     if (p->paused && p->busy == 0) pthread_cond_broadcast(&p->idle);
@@ -124,12 +170,15 @@ typedef struct worker_arg {
 static void *worker(void *arg) {
     tfc__pipe *p = ((worker_arg *)arg)->p;
     int index = ((worker_arg *)arg)->index;
+    bool spin_worth = true;
     tfc_free(arg);
     pthread_mutex_lock(&p->mu);
     while (!p->stop) {
         if (p->paused || p->pulling || p->input_done || p->next_in - p->next_out >= p->o.capacity) {
+            if (!p->paused && !p->input_done && spin_for_change(p, &spin_worth)) continue;
+            if (p->stop) break;
             p->room_waiters++;
-            pthread_cond_wait(&p->room, &p->mu);
+            wait_on(p, &p->room, &spin_worth);
             p->room_waiters--;
             continue;
         }
@@ -142,6 +191,7 @@ static void *worker(void *arg) {
 tfc_code tfc__pipe_new(tfc__iter *input, const tfc__pipe_opts *o, tfc__pipe **out, tfc_status *st) {
     *out = NULL;
     tfc__pipe *p = tfc_calloc(1, sizeof *p);
+    if (p) p->consumer_spin = true;
     if (!p) return tfc__oom(st, "prefetch");
     p->o = *o;
     if (p->o.workers < 1) p->o.workers = 1;
@@ -188,6 +238,7 @@ static tfc_code take(tfc__pipe *p, slot *s, tfc_element *out, tfc_status *st) {
     s->state = SLOT_TAKEN;
     while (p->next_out < p->next_in && at(p, p->next_out)->state == SLOT_TAKEN)
         at(p, p->next_out++)->state = SLOT_EMPTY;
+    atomic_fetch_add(&p->events, 1);
     if (p->room_waiters) pthread_cond_broadcast(&p->room);
     return c;
 }
@@ -222,8 +273,9 @@ tfc_code tfc__pipe_next(tfc__pipe *p, tfc_element *out, bool *end, tfc_status *s
             run_chunk(p, 0);
             continue;
         }
+        if (spin_for_change(p, &p->consumer_spin)) continue;
         p->consumer_waiting = true;
-        pthread_cond_wait(&p->ready, &p->mu);
+        wait_on(p, &p->ready, &p->consumer_spin);
         p->consumer_waiting = false;
     }
     pthread_mutex_unlock(&p->mu);
