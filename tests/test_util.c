@@ -180,3 +180,33 @@ tfc_code tu_run_op(tfc_threadpool *pool, const char *op, const tfc_tensor *const
     tfc_graph_free(g);
     return rc;
 }
+
+double tu_at(const tfc_tensor *t, int64_t i) {
+    const void *p = tfc_tensor_data_const(t);
+    switch (tfc_tensor_dtype(t)) {
+    case TFC_DT_FLOAT:
+        return ((const float *)p)[i];
+    case TFC_DT_DOUBLE:
+        return ((const double *)p)[i];
+    case TFC_DT_INT8:
+        return ((const int8_t *)p)[i];
+    case TFC_DT_INT16:
+        return ((const int16_t *)p)[i];
+    case TFC_DT_INT32:
+        return ((const int32_t *)p)[i];
+    case TFC_DT_INT64:
+        return (double)((const int64_t *)p)[i];
+    case TFC_DT_UINT8:
+    case TFC_DT_BOOL:
+        return ((const uint8_t *)p)[i];
+    case TFC_DT_UINT16:
+        return ((const uint16_t *)p)[i];
+    case TFC_DT_UINT32:
+        return ((const uint32_t *)p)[i];
+    case TFC_DT_UINT64:
+        return (double)((const uint64_t *)p)[i];
+    default:
+        fail_msg("tu_at: no numeric value in a %s tensor", tfc_dtype_name(tfc_tensor_dtype(t)));
+        return 0;
+    }
+}

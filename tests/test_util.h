@@ -10,6 +10,7 @@
 
 #include "tfc/base.h"
 #include "tfc/graph.h"
+#include "tfc/tensor.h"
 
 /* Path of a file under ../shared/testdata (from $TFC_TESTDATA); returns a static buffer slot
  * (8 rotating slots, so several can be alive at once). */
@@ -24,6 +25,9 @@ uint8_t *tu_read_file(const char *path, size_t *n);
 void tu_write_file(const char *path, const void *data, size_t n);
 /* Removes the temporary directory tree. */
 void tu_cleanup_tmp(void);
+
+/* Element i of a numeric or bool tensor as a double (fails the test for other dtypes). */
+double tu_at(const tfc_tensor *t, int64_t i);
 
 /* Fails the test with the status message if code is not OK. */
 #define TU_OK(expr)                                                                                \

@@ -111,34 +111,14 @@ static tfc_tensor *vec(tfc_dtype dt, const double *v, int n) {
 }
 
 static double at(const tfc_tensor *t, int i) {
-    const void *p = tfc_tensor_data_const(t);
+    const uint16_t *p = tfc_tensor_data_const(t);
     switch (tfc_tensor_dtype(t)) {
-    case TFC_DT_FLOAT:
-        return ((const float *)p)[i];
-    case TFC_DT_DOUBLE:
-        return ((const double *)p)[i];
     case TFC_DT_HALF:
-        return half_value(((const uint16_t *)p)[i]);
+        return half_value(p[i]);
     case TFC_DT_BFLOAT16:
-        return bf16_value(((const uint16_t *)p)[i]);
-    case TFC_DT_INT8:
-        return ((const int8_t *)p)[i];
-    case TFC_DT_INT16:
-        return ((const int16_t *)p)[i];
-    case TFC_DT_INT32:
-        return ((const int32_t *)p)[i];
-    case TFC_DT_INT64:
-        return (double)((const int64_t *)p)[i];
-    case TFC_DT_UINT8:
-        return ((const uint8_t *)p)[i];
-    case TFC_DT_UINT16:
-        return ((const uint16_t *)p)[i];
-    case TFC_DT_UINT32:
-        return ((const uint32_t *)p)[i];
-    case TFC_DT_UINT64:
-        return (double)((const uint64_t *)p)[i];
+        return bf16_value(p[i]);
     default:
-        return ((const uint8_t *)p)[i];
+        return tu_at(t, i);
     }
 }
 

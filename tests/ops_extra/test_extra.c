@@ -18,22 +18,6 @@ static tfc_tensor *new_tensor(tfc_dtype dt, int rank, const int64_t *dims) {
     return t;
 }
 
-static double at(const tfc_tensor *t, int64_t i) {
-    const void *p = tfc_tensor_data_const(t);
-    switch (tfc_tensor_dtype(t)) {
-    case TFC_DT_FLOAT:
-        return ((const float *)p)[i];
-    case TFC_DT_DOUBLE:
-        return ((const double *)p)[i];
-    case TFC_DT_INT32:
-        return ((const int32_t *)p)[i];
-    case TFC_DT_INT64:
-        return (double)((const int64_t *)p)[i];
-    default:
-        fail_msg("unexpected dtype");
-        return 0;
-    }
-}
 
 static void fill(tfc_tensor *t, double scale) {
     for (int64_t i = 0; i < tfc_tensor_num_elements(t); i++) {
@@ -87,7 +71,7 @@ static void test_size(void **state) {
         tfc_tensor *out[1] = {NULL};
         if (tfc__kernel_run(n, in, 1, out, 1, NULL, NULL, &st) != TFC_OK) fail_msg("%s", st.msg);
         assert_int_equal(tfc_tensor_dtype(out[0]), ot);
-        assert_true(at(out[0], 0) == 24);
+        assert_true(tu_at(out[0], 0) == 24);
         tfc_tensor_unref(out[0]);
         tfc_tensor_unref(xv);
         tfc_graph_free(g);
@@ -115,7 +99,7 @@ static void check_moments(const char *op, const tfc_tensor *t) {
     int64_t n = tfc_tensor_num_elements(t);
     double sum = 0, sq = 0, lo = INFINITY, hi = -INFINITY;
     for (int64_t i = 0; i < n; i++) {
-        double v = at(t, i);
+        double v = tu_at(t, i);
         sum += v, sq += v * v;
         if (v < lo) lo = v;
         if (v > hi) hi = v;
@@ -205,7 +189,7 @@ static void test_random_shapes(void **state) {
     if (tfc_session_new(g, NULL, &s, &st) != TFC_OK) fail_msg("%s", st.msg);
     tfc_tensor *av = run_one(s, a), *bv = run_one(s, b);
     assert_int_equal(tfc_tensor_rank(av), 0);
-    assert_true(at(av, 0) >= 0 && at(av, 0) < 1);
+    assert_true(tu_at(av, 0) >= 0 && tu_at(av, 0) < 1);
     assert_int_equal(tfc_tensor_num_elements(bv), 0);
     tfc_tensor_unref(av), tfc_tensor_unref(bv);
     tfc_session_free(s);
@@ -241,8 +225,8 @@ static double ref_elem(const tfc_tensor *x, const tfc_tensor *y, bool ax, bool a
     int64_t k = ax ? xr : xc;
     double s = 0;
     for (int64_t p = 0; p < k; p++) {
-        double a = at(x, xo * xr * xc + (ax ? p * xc + i : i * xc + p));
-        double b = at(y, yo * yr * yc + (ay ? j * yc + p : p * yc + j));
+        double a = tu_at(x, xo * xr * xc + (ax ? p * xc + i : i * xc + p));
+        double b = tu_at(y, yo * yr * yc + (ay ? j * yc + p : p * yc + j));
         s += a * b;
     }
     return s;
@@ -272,7 +256,7 @@ static void check_bmm(tfc_dtype dt, int rx, const int64_t *dx, int ry, const int
         for (int64_t i = 0; i < m; i++)
             for (int64_t j = 0; j < n; j++) {
                 double want = ref_elem(tx, ty, ax, ay, br, bidx, i, j);
-                double got = at(out[0], (b * m + i) * n + j);
+                double got = tu_at(out[0], (b * m + i) * n + j);
                 double tol = dt == TFC_DT_FLOAT ? 1e-5 * (1 + fabs(want)) : 1e-12;
                 if (fabs(got - want) > tol)
                     fail_msg("batch %lld [%lld,%lld]: %.9g vs %.9g (adj %d %d)", (long long)b,

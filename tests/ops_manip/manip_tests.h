@@ -36,8 +36,6 @@ static inline int64_t tm_int(tm_rng *r, int64_t lo, int64_t hi) {
 tfc_tensor *tm_random(tm_rng *r, tfc_dtype dt, int rank, const int64_t *dims);
 /* An int32 (or int64 when i64) vector, or a scalar when n < 0 (v[0]). */
 tfc_tensor *tm_ints(const int64_t *v, int n, bool i64);
-/* Element i of a numeric tensor as double. */
-double tm_at(const tfc_tensor *t, int64_t i);
 
 /* A node of op over inputs: each tensor in[i] becomes a Const when is_const[i] (value known to
  * shape inference), else a Placeholder of its dtype and shape; attrs set by fn(b, ctx). */

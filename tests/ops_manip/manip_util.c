@@ -51,26 +51,6 @@ tfc_tensor *tm_ints(const int64_t *v, int n, bool i64) {
     return t;
 }
 
-double tm_at(const tfc_tensor *t, int64_t i) {
-    const void *p = tfc_tensor_data_const(t);
-    switch (tfc_tensor_dtype(t)) {
-    case TFC_DT_DOUBLE:
-        return ((const double *)p)[i];
-    case TFC_DT_FLOAT:
-        return ((const float *)p)[i];
-    case TFC_DT_INT64:
-        return (double)((const int64_t *)p)[i];
-    case TFC_DT_INT32:
-        return ((const int32_t *)p)[i];
-    case TFC_DT_UINT8:
-        return ((const uint8_t *)p)[i];
-    case TFC_DT_INT8:
-        return ((const int8_t *)p)[i];
-    default:
-        fail_msg("tm_at: dtype");
-        return 0;
-    }
-}
 
 tfc_node *tm_node(tfc_graph *g, const char *op, tfc_tensor *const *in, const bool *is_const,
                   int nin, int list_n, tm_attrs_fn fn, const void *ctx) {
@@ -137,7 +117,7 @@ void tm_assert_gather(const char *what, const tfc_tensor *got, const tfc_tensor 
         const char *want = k < 0 ? zeros : s + k * (int64_t)esz;
         if (memcmp(g + i * (int64_t)esz, want, esz))
             fail_msg("%s: element %lld is %g, want %g (source %lld)", what, (long long)i,
-                     tm_at(got, i), k < 0 ? 0.0 : tm_at(src, k), (long long)k);
+                     tu_at(got, i), k < 0 ? 0.0 : tu_at(src, k), (long long)k);
     }
 }
 

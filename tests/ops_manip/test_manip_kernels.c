@@ -297,7 +297,7 @@ static void test_one_hot(void **state) {
             for (int d = 0, k = 0; d <= rank; d++)
                 if (d != a) ii[k++] = o[d];
             double want = iv[tm_ravel(ii, &is)] == o[a] ? 2.5 : -1.0;
-            if (tm_at(y, i) != want) fail_msg("OneHot: element %lld", (long long)i);
+            if (tu_at(y, i) != want) fail_msg("OneHot: element %lld", (long long)i);
         }
         unref_all(in, 4), tfc_tensor_unref(y);
         tfc_graph_free(g);

@@ -198,12 +198,12 @@ static void test_strided_slice_masks(void **state) {
         if (k == 0) /* y[a, 0, c, d] = x[1 + a, c, d, 0] */
             for (int c = 0; c < 3; c++)
                 for (int d = 0; d < 4; d++)
-                    assert_true(tm_at(y, c * 4 + d) == tm_at(x, 60 + c * 20 + d * 5));
+                    assert_true(tu_at(y, c * 4 + d) == tu_at(x, 60 + c * 20 + d * 5));
         if (k == 4) /* y[b, c, d] = x[1, b, 2 + c, 2 * d] */
             for (int64_t i = 0; i < 18; i++)
-                assert_true(tm_at(y, i) ==
-                            tm_at(x, 60 + (i / 6) * 20 + (2 + i / 3 % 2) * 5 + 2 * (i % 3)));
-        if (k == 5) assert_true(tm_at(y, 0) == tm_at(x, 0 * 60 + 1 * 20 + 2 * 5 + 3));
+                assert_true(tu_at(y, i) ==
+                            tu_at(x, 60 + (i / 6) * 20 + (2 + i / 3 % 2) * 5 + 2 * (i % 3)));
+        if (k == 5) assert_true(tu_at(y, 0) == tu_at(x, 0 * 60 + 1 * 20 + 2 * 5 + 3));
         for (int j = 1; j < 4; j++) tfc_tensor_unref(in[j]);
         tfc_tensor_unref(y);
         tfc_graph_free(g);

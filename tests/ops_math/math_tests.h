@@ -39,8 +39,6 @@ tfc_tensor *mt_tensor(tfc_dtype dt, int rank, const int64_t *dims, const double 
  * so *vals (a new array, free(); may be NULL) holds exactly what the tensor holds. */
 tfc_tensor *mt_random(mt_rng *r, tfc_dtype dt, int rank, const int64_t *dims, double lo, double hi,
                       double **vals);
-/* Element i as double (any of the dtypes above). */
-double mt_at(const tfc_tensor *t, int64_t i);
 /* An int32 vector / scalar (n < 0). */
 tfc_tensor *mt_i32(const int32_t *v, int n);
 

@@ -29,29 +29,6 @@ static void set_at(tfc_tensor *t, int64_t i, double v) {
     }
 }
 
-double mt_at(const tfc_tensor *t, int64_t i) {
-    const void *p = tfc_tensor_data_const(t);
-    switch (tfc_tensor_dtype(t)) {
-    case TFC_DT_FLOAT:
-        return ((const float *)p)[i];
-    case TFC_DT_DOUBLE:
-        return ((const double *)p)[i];
-    case TFC_DT_INT32:
-        return ((const int32_t *)p)[i];
-    case TFC_DT_INT64:
-        return (double)((const int64_t *)p)[i];
-    case TFC_DT_UINT8:
-    case TFC_DT_BOOL:
-        return ((const uint8_t *)p)[i];
-    case TFC_DT_INT16:
-        return ((const int16_t *)p)[i];
-    case TFC_DT_UINT16:
-        return ((const uint16_t *)p)[i];
-    default:
-        fail_msg("mt: dtype %s", tfc_dtype_name(tfc_tensor_dtype(t)));
-    }
-    return 0;
-}
 
 tfc_tensor *mt_tensor(tfc_dtype dt, int rank, const int64_t *dims, const double *v) {
     tfc_shape s = tfc_shape_make(rank, dims);
@@ -128,14 +105,14 @@ void mt_assert_close(const char *what, const tfc_tensor *got, const double *want
                  (long long)n);
     int64_t bad = 0, first = -1;
     for (int64_t i = 0; i < n; i++) {
-        double g = mt_at(got, i), w = want[i];
+        double g = tu_at(got, i), w = want[i];
         bool ok =
             (isnan(g) && isnan(w)) || (isinf(w) && g == w) || fabs(g - w) <= atol + rtol * fabs(w);
         if (!ok && !bad++) first = i;
     }
     if (bad)
         fail_msg("%s: %lld of %lld values differ; first at %lld: got %.9g want %.9g", what,
-                 (long long)bad, (long long)n, (long long)first, mt_at(got, first), want[first]);
+                 (long long)bad, (long long)n, (long long)first, tu_at(got, first), want[first]);
 }
 
 int main(void) {

@@ -42,8 +42,6 @@ tfc_tensor *tn_random(tn_rng *r, tfc_dtype dt, int rank, const int64_t *dims, do
                       double **vals);
 /* An int32 vector. */
 tfc_tensor *tn_i32(const int32_t *v, int n);
-/* Element i of a float or double tensor, as double. */
-double tn_at(const tfc_tensor *t, int64_t i);
 /* The tensor's values as a new double array (free()). */
 double *tn_values(const tfc_tensor *t);
 

@@ -46,15 +46,11 @@ tfc_tensor *tn_i32(const int32_t *v, int n) {
     return t;
 }
 
-double tn_at(const tfc_tensor *t, int64_t i) {
-    if (tfc_tensor_dtype(t) == TFC_DT_FLOAT) return ((const float *)tfc_tensor_data_const(t))[i];
-    return ((const double *)tfc_tensor_data_const(t))[i];
-}
 
 double *tn_values(const tfc_tensor *t) {
     int64_t n = tfc_tensor_num_elements(t);
     double *v = malloc((size_t)(n > 0 ? n : 1) * sizeof *v);
-    for (int64_t i = 0; i < n; i++) v[i] = tn_at(t, i);
+    for (int64_t i = 0; i < n; i++) v[i] = tu_at(t, i);
     return v;
 }
 

@@ -43,8 +43,6 @@ tfc_tensor *tr_tensor(tfc_dtype dt, int rank, const int64_t *dims);
 tfc_tensor *tr_floats(int rank, const int64_t *dims, const float *v);
 /* Fills t with pseudo-random values from *seed: floats in [-2, 2), integers in [-50, 50). */
 void tr_fill(tfc_tensor *t, uint64_t *seed);
-/* Element i of a numeric tensor as double. */
-double tr_at(const tfc_tensor *t, int64_t i);
 /* A Const node holding a float scalar. */
 tfc_out tr_const_float(tfc_graph *g, const char *name, float v);
 /* A Const node holding floats of the given shape. */

@@ -63,9 +63,9 @@ static void check_binary(const char *op, tfc_dtype dt, int rx, const int64_t *dx
     int64_t idx[TFC_MAX_RANK] = {0};
     bool integer = dt == TFC_DT_INT32 || dt == TFC_DT_INT64;
     for (int64_t i = 0; i < tfc_tensor_num_elements(tz); i++) {
-        double want = ref_binary(op, tr_at(tx, bcast_index(tfc_tensor_shape(tx), so, idx)),
-                                 tr_at(ty, bcast_index(tfc_tensor_shape(ty), so, idx)), integer);
-        check_close(tr_at(tz, i), want, dt, what, i);
+        double want = ref_binary(op, tu_at(tx, bcast_index(tfc_tensor_shape(tx), so, idx)),
+                                 tu_at(ty, bcast_index(tfc_tensor_shape(ty), so, idx)), integer);
+        check_close(tu_at(tz, i), want, dt, what, i);
         for (int k = so->rank - 1; k >= 0 && ++idx[k] == so->dims[k]; k--) idx[k] = 0;
     }
     tfc_tensor_unref(tx), tfc_tensor_unref(ty), tfc_tensor_unref(tz);
@@ -192,7 +192,7 @@ static void test_unary(void **state) {
                 tfc_tensor *ty = run1(y.node, in, 1, pool);
                 assert_int_equal(tfc_tensor_num_elements(ty), sizes[k]);
                 for (int64_t i = 0; i < sizes[k]; i++)
-                    check_close(tr_at(ty, i), ref_unary(ops[o], tr_at(tx, i)), dts[d], ops[o], i);
+                    check_close(tu_at(ty, i), ref_unary(ops[o], tu_at(tx, i)), dts[d], ops[o], i);
                 tfc_tensor_unref(tx), tfc_tensor_unref(ty);
                 tfc_graph_free(g);
             }
@@ -224,7 +224,7 @@ static void test_add_n(void **state) {
         for (int k = 0; k < 3; k++) t[k] = tr_tensor(dts[d], 2, dims), tr_fill(t[k], &seed);
         tfc_tensor *sum = run1(n, (const tfc_tensor *const *)t, 3, NULL);
         for (int64_t i = 0; i < 20; i++)
-            check_close(tr_at(sum, i), tr_at(t[0], i) + tr_at(t[1], i) + tr_at(t[2], i), dts[d],
+            check_close(tu_at(sum, i), tu_at(t[0], i) + tu_at(t[1], i) + tu_at(t[2], i), dts[d],
                         "AddN", i);
         tfc_tensor_unref(sum);
         for (int k = 0; k < 3; k++) tfc_tensor_unref(t[k]);
@@ -266,8 +266,8 @@ static void check_matmul_on(tfc_dtype dt, int64_t m, int64_t k, int64_t n, bool 
         for (int64_t j = 0; j < n; j++) {
             double want = 0;
             for (int64_t p = 0; p < k; p++)
-                want += tr_at(A, ta ? p * m + i : i * k + p) * tr_at(B, tb ? j * k + p : p * n + j);
-            double got = tr_at(C, i * n + j);
+                want += tu_at(A, ta ? p * m + i : i * k + p) * tu_at(B, tb ? j * k + p : p * n + j);
+            double got = tu_at(C, i * n + j);
             double tol = dt == TFC_DT_FLOAT    ? 1e-4 * (1 + fabs(want))
                          : dt == TFC_DT_DOUBLE ? 1e-9
                                                : 0;

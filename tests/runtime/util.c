@@ -44,22 +44,6 @@ void tr_fill(tfc_tensor *t, uint64_t *seed) {
     }
 }
 
-double tr_at(const tfc_tensor *t, int64_t i) {
-    const void *p = tfc_tensor_data_const(t);
-    switch (tfc_tensor_dtype(t)) {
-    case TFC_DT_FLOAT:
-        return ((const float *)p)[i];
-    case TFC_DT_DOUBLE:
-        return ((const double *)p)[i];
-    case TFC_DT_INT32:
-        return ((const int32_t *)p)[i];
-    case TFC_DT_INT64:
-        return (double)((const int64_t *)p)[i];
-    default:
-        fail_msg("tr_at: dtype %d", tfc_tensor_dtype(t));
-        return 0;
-    }
-}
 
 tfc_out tr_const_floats(tfc_graph *g, const char *name, int rank, const int64_t *dims,
                         const float *v) {
