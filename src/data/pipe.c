@@ -239,7 +239,12 @@ static tfc_code take(tfc__pipe *p, slot *s, tfc_element *out, tfc_status *st) {
     while (p->next_out < p->next_in && at(p, p->next_out)->state == SLOT_TAKEN)
         at(p, p->next_out++)->state = SLOT_EMPTY;
     atomic_fetch_add(&p->events, 1);
-    if (p->room_waiters) pthread_cond_broadcast(&p->room);
+    /* wake sleeping workers once a chunk's worth of room is free, not at every element: a reader
+     * running ahead of its consumer was woken (a futex call) for each element taken */
+    int64_t free_slots = p->o.capacity - (p->next_in - p->next_out);
+    int64_t enough = p->o.capacity / 4 < MAX_CHUNK ? p->o.capacity / 4 : MAX_CHUNK;
+    if (p->room_waiters && free_slots >= (enough > 1 ? enough : 1))
+        pthread_cond_broadcast(&p->room);
     return c;
 }
 
