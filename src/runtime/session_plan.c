@@ -86,8 +86,15 @@ static void prune(builder *b) {
             tfc_out in = tfc_node_input(n, i);
             if (feed_of(b, in) < 0) push(b, in.node);
         }
-        for (int i = 0; i < tfc_node_num_control_inputs(n); i++)
-            push(b, tfc_node_control_input(n, i));
+        for (int i = 0; i < tfc_node_num_control_inputs(n); i++) {
+            const tfc_node *c = tfc_node_control_input(n, i);
+            /* As TF's FeedInputs: a control edge from a fed Placeholder comes from the feed, so
+             * the placeholder itself does not run (it would fail "must feed"). */
+            bool fed_placeholder = (!strcmp(tfc_node_op(c), "Placeholder") ||
+                                    !strcmp(tfc_node_op(c), "PlaceholderV2")) &&
+                                   feed_of(b, tfc_node_output((tfc_node *)c, 0)) >= 0;
+            if (!fed_placeholder) push(b, c);
+        }
     }
 }
 

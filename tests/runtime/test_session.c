@@ -219,6 +219,13 @@ static void test_control_deps_and_targets(void **state) {
     TR_EXPECT(st, TFC_INVALID_ARGUMENT, "placeholder tensor 'x'");
     tfc_tensor *tx = tfc_tensor_scalar_float(1);
     TU_OK(tfc_session_run(s, &(tfc_feed){x, tx}, 1, NULL, 0, NULL, &group, 1, &st));
+    /* A control edge from a fed placeholder comes from the feed (TF's FeedInputs): the
+     * placeholder does not run, so it does not fail for want of a value. */
+    b = tfc_node_begin(g, "NoOp", "after_x");
+    tfc_node_add_control_input(b, x.node);
+    tfc_node *after_x = tfc_node_finish(b);
+    TU_OK(tfc_graph_status(g, NULL));
+    TU_OK(tfc_session_run(s, &(tfc_feed){x, tx}, 1, NULL, 0, NULL, &after_x, 1, &st));
     tfc_tensor_unref(tx);
     tfc_session_free(s);
     tfc_graph_free(g);
