@@ -1,6 +1,8 @@
 /* The state family: TF1 reference variables (VariableV2, Assign, AssignAdd, AssignSub) and TF2
  * resource variables (VarHandleOp, ReadVariableOp, AssignVariableOp, AssignAddVariableOp,
- * AssignSubVariableOp), with TF's signatures, their shape functions and CPU kernels. Values live
+ * AssignSubVariableOp), with TF's signatures, their shape functions and CPU kernels; and the
+ * tf.train update ops on both kinds (ApplyGradientDescent, ApplyMomentum, ApplyAdam, ApplyRMSProp,
+ * ApplyAdagrad and their Resource* versions), whose kernels live in train_kernels.c. Values live
  * in the session's variable table (src/runtime/kernel.h); ref and resource edges carry the table
  * slot. An update writes in place when the variable holds its tensor alone, and otherwise
  * replaces it with a new one (copy on write), so a value a caller fetched never changes. */
@@ -9,6 +11,7 @@
 
 #include "graph/op_def.h"
 #include "ops/grads.h"
+#include "ops/train_kernels.h"
 #include "runtime/kernel.h"
 
 /* ---- Shape functions ---- */
@@ -312,6 +315,14 @@ static const tfc_kernel kernel_assign_sub_variable = {.prepare = use_prepare,
                                                       .compute = assign_sub_variable_compute};
 
 /* ---- The table ---- */
+/* tf.train's updates (TF's training_ops.cc): a ref version that outputs the variable's ref,
+ * and a resource version with no outputs. */
+#define APPLY_ATTRS "T: {numbertypes}; use_locking: bool = false"
+#define APPLY_OP(NAME, SIG, ATTRS, KERNEL)                                                         \
+    {                                                                                              \
+        .name = NAME, .sig = SIG, .attrs = ATTRS, .shape = tfc__shape_apply, .kernel = &KERNEL,    \
+        .flags = TFC_OP_STATEFUL | TFC_OP_NO_GRADIENT                                              \
+    }
 
 static const tfc_op_spec state_ops[] = {
     {.name = "VariableV2",
@@ -370,6 +381,38 @@ static const tfc_op_spec state_ops[] = {
      .shape = shape_assign_variable,
      .kernel = &kernel_assign_sub_variable,
      .flags = TFC_OP_STATEFUL | TFC_OP_NO_GRADIENT},
+
+    /* tf.train's updates (train_kernels.c) */
+    APPLY_OP("ApplyGradientDescent", "var: Ref(T), alpha: T, delta: T -> out: Ref(T)", APPLY_ATTRS,
+             tfc__kernel_apply_gradient_descent),
+    APPLY_OP("ResourceApplyGradientDescent", "var: resource, alpha: T, delta: T ->", APPLY_ATTRS,
+             tfc__kernel_apply_gradient_descent),
+    APPLY_OP("ApplyMomentum",
+             "var: Ref(T), accum: Ref(T), lr: T, grad: T, momentum: T -> out: Ref(T)",
+             APPLY_ATTRS "; use_nesterov: bool = false", tfc__kernel_apply_momentum),
+    APPLY_OP("ResourceApplyMomentum",
+             "var: resource, accum: resource, lr: T, grad: T, momentum: T ->",
+             APPLY_ATTRS "; use_nesterov: bool = false", tfc__kernel_apply_momentum),
+    APPLY_OP("ApplyAdam",
+             "var: Ref(T), m: Ref(T), v: Ref(T), beta1_power: T, beta2_power: T, lr: T, "
+             "beta1: T, beta2: T, epsilon: T, grad: T -> out: Ref(T)",
+             APPLY_ATTRS "; use_nesterov: bool = false", tfc__kernel_apply_adam),
+    APPLY_OP("ResourceApplyAdam",
+             "var: resource, m: resource, v: resource, beta1_power: T, beta2_power: T, lr: T, "
+             "beta1: T, beta2: T, epsilon: T, grad: T ->",
+             APPLY_ATTRS "; use_nesterov: bool = false", tfc__kernel_apply_adam),
+    APPLY_OP("ApplyRMSProp",
+             "var: Ref(T), ms: Ref(T), mom: Ref(T), lr: T, rho: T, momentum: T, epsilon: T, "
+             "grad: T -> out: Ref(T)",
+             APPLY_ATTRS, tfc__kernel_apply_rms_prop),
+    APPLY_OP("ResourceApplyRMSProp",
+             "var: resource, ms: resource, mom: resource, lr: T, rho: T, momentum: T, "
+             "epsilon: T, grad: T ->",
+             APPLY_ATTRS, tfc__kernel_apply_rms_prop),
+    APPLY_OP("ApplyAdagrad", "var: Ref(T), accum: Ref(T), lr: T, grad: T -> out: Ref(T)",
+             APPLY_ATTRS "; update_slots: bool = true", tfc__kernel_apply_adagrad),
+    APPLY_OP("ResourceApplyAdagrad", "var: resource, accum: resource, lr: T, grad: T ->",
+             APPLY_ATTRS "; update_slots: bool = true", tfc__kernel_apply_adagrad),
 };
 
 const tfc_op_family tfc__ops_state = {"state", state_ops,
