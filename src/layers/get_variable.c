@@ -94,8 +94,10 @@ static tfc_var create(tfc_layers *L, const char *full, const tfc_shape *shape, t
                      : tfc_variable(g, buf, value, trainable);
     }
     if (v.ref.node && reg->kind != TFC_REG_UNSET && reg->kind != TFC_REG_NONE) {
-        snprintf(buf, sizeof buf, "%s/Regularizer/", full);
-        if (tfc_graph_push_scope(g, buf)) {
+        int len = snprintf(buf, sizeof buf, "%s/Regularizer/", full);
+        if (len < 0 || (size_t)len >= sizeof buf)
+            tfc_graph_fail(g, TFC_INVALID_ARGUMENT, "variable name '%.200s' is too long", full);
+        else if (tfc_graph_push_scope(g, buf)) {
             tfc_out loss = tfc_layers_regularization(L, reg, v.value);
             if (loss.node) tfc_graph_add_to_collection(g, TFC_REGULARIZATION_LOSSES, loss);
             tfc_graph_pop_scope(g);
