@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo (make demo): Fashion-MNIST's IDX files -> GZIP TFRecords of tf.train.Examples, indexed,
-# counted, verified, and the first example shown. Run after `make` (make demo does both).
+# counted, verified, the first example shown, then TensorFlow's layers-tutorial CNN trained on them
+# for one epoch and evaluated on the test set. Run after `make` (make demo does both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${BUILD_DIR:-build}
@@ -35,3 +36,6 @@ echo "..."
 
 step "first test example, label and size (protobuf text format)"
 "$TFC" example show --range 0:1 "$OUT/test.tfrecord.gz" | grep -A3 -E 'key: "(label|image/height|image/width)"'
+
+step "training TensorFlow's layers-tutorial CNN on the TFRecords (short schedule: 1 epoch; --full for the 15-epoch one)"
+"$B/fmnist_train" --data "$OUT" --epochs "${TFC_DEMO_EPOCHS:-1}"
