@@ -12,9 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "fmnist_input.h"
 #include "tfc/data.h"
-#include "tfc/data_decode.h"
-#include "tfc/data_parse.h"
 
 static double now(void) {
     struct timespec t;
@@ -37,54 +36,15 @@ static void die(const char *what, const tfc_status *st) {
     exit(1);
 }
 
-/* Example -> (image float [28, 28, 1] in [0, 1], label int64 []). */
-static tfc_code parse_fmnist(void *ctx, int worker, const tfc_element *in, tfc_element *out,
-                             tfc_status *st) {
-    (void)ctx, (void)worker;
-    static const tfc_feature_spec specs[2] = {
-        {.key = "image/raw", .kind = TFC_FIXED_LEN, .dtype = TFC_DT_STRING, .shape = {0, {0}}},
-        {.key = "label", .kind = TFC_FIXED_LEN, .dtype = TFC_DT_INT64, .shape = {0, {0}}},
-    };
-    tfc_bytes rec = tfc_tensor_string_at(in->t[0], 0);
-    tfc_parsed p[2] = {0};
-    tfc_code c = tfc_parse_single_example(rec.data, rec.size, specs, 2, p, st);
-    tfc_tensor *pixels = NULL, *scaled = NULL;
-    if (!c) {
-        tfc_bytes raw = tfc_tensor_string_at(p[0].dense, 0);
-        c = tfc_decode_raw_bytes(raw.data, raw.size, TFC_DT_UINT8, true, &pixels, st);
-    }
-    if (!c) c = tfc_scale(pixels, 1.0 / 255.0, 0.0, TFC_DT_FLOAT, &scaled, st);
-    if (!c) c = tfc_tensor_reshape(scaled, &(tfc_shape){3, {28, 28, 1}}, &out->t[0], st);
-    if (!c) {
-        out->t[1] = tfc_tensor_ref(p[1].dense);
-        out->n = 2;
-    }
-    tfc_tensor_unref(pixels), tfc_tensor_unref(scaled);
-    tfc_parsed_clear(p, 2);
-    return c;
-}
-
 /* Examples per second of one epoch through the full pipeline with `threads` map workers. */
 static double pipeline_rate(const char *path, int threads, bool parallel_map, int64_t *count) {
     tfc_status st;
-    tfc_dataset *files, *parsed, *shuffled, *batched, *ready;
-    if (tfc_dataset_tfrecord(&path, 1, NULL, &files, &st)) die("tfrecord", &st);
-    if (threads == 2 && !parallel_map) {
-        /* the records are read ahead on their own thread: the gzip stream is the serial part
-         * (~3 us a record), so the reader gets a core and map, shuffle and batch the other */
-        tfc_dataset *ahead;
-        if (tfc_dataset_prefetch(files, 256, &ahead, &st)) die("prefetch", &st);
-        tfc_dataset_free(files);
-        files = ahead;
-        threads = 1;
-    }
-    tfc_map_opts mo = {.num_parallel_calls = threads,
-                       .names = (const char *const[]){"image", "label"},
-                       .num_outputs = 2};
-    if (tfc_dataset_map(files, parse_fmnist, NULL, &mo, &parsed, &st)) die("map", &st);
-    if (tfc_dataset_shuffle(parsed, 10000, 42, true, &shuffled, &st)) die("shuffle", &st);
-    if (tfc_dataset_batch(shuffled, 100, false, &batched, &st)) die("batch", &st);
-    if (tfc_dataset_prefetch(batched, 2, &ready, &st)) die("prefetch", &st);
+    tfc_dataset *ready;
+    /* 2t: the records are read ahead on their own thread: the gzip stream is the serial part
+     * (~3 us a record), so the reader gets a core and map, shuffle and batch the other */
+    if (fmnist_pipeline(path, true, 42, 100, threads == 2 && !parallel_map,
+                        parallel_map ? threads : 0, false, &ready, &st))
+        die("pipeline", &st);
     tfc_iterator *it;
     double t0 = now();
     if (tfc_iterator_new(ready, &it, &st)) die("iterator", &st);
@@ -96,8 +56,7 @@ static double pipeline_rate(const char *path, int threads, bool parallel_map, in
     double t = now() - t0;
     tfc_element_clear(&e);
     tfc_iterator_free(it);
-    tfc_dataset_free(ready), tfc_dataset_free(batched), tfc_dataset_free(shuffled);
-    tfc_dataset_free(parsed), tfc_dataset_free(files);
+    tfc_dataset_free(ready);
     *count = n;
     return (double)n / t;
 }
@@ -116,11 +75,21 @@ static double stage_seconds(int kind, int64_t n) {
     tfc_dataset *r, *ds = NULL;
     if (tfc_dataset_range(0, n, 1, &r, &st)) die("range", &st);
     switch (kind) {
-    case 0: ds = tfc_dataset_ref(r); break;
-    case 1: if (tfc_dataset_map(r, identity, NULL, NULL, &ds, &st)) die("map", &st); break;
-    case 2: if (tfc_dataset_shuffle(r, 10000, 1, false, &ds, &st)) die("shuffle", &st); break;
-    case 3: if (tfc_dataset_batch(r, 100, false, &ds, &st)) die("batch", &st); break;
-    default: if (tfc_dataset_prefetch(r, 16, &ds, &st)) die("prefetch", &st); break;
+    case 0:
+        ds = tfc_dataset_ref(r);
+        break;
+    case 1:
+        if (tfc_dataset_map(r, identity, NULL, NULL, &ds, &st)) die("map", &st);
+        break;
+    case 2:
+        if (tfc_dataset_shuffle(r, 10000, 1, false, &ds, &st)) die("shuffle", &st);
+        break;
+    case 3:
+        if (tfc_dataset_batch(r, 100, false, &ds, &st)) die("batch", &st);
+        break;
+    default:
+        if (tfc_dataset_prefetch(r, 16, &ds, &st)) die("prefetch", &st);
+        break;
     }
     tfc_iterator *it;
     double t0 = now();

@@ -14,14 +14,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "tfc/data.h"
-#include "tfc/data_decode.h"
-#include "tfc/data_parse.h"
-#include "tfc/layers.h"
-#include "tfc/losses.h"
-#include "tfc/optimizers.h"
+#include "fmnist_input.h"
+#include "fmnist_model.h"
 #include "tfc/session.h"
-#include "tfc/variables.h"
 
 typedef struct opts {
     const char *data;
@@ -44,130 +39,9 @@ static int usage(const char *msg) {
     return 2;
 }
 
-/* Example -> (image float [28, 28, 1] in [0, 1], label int64 []). */
-static tfc_code parse_fmnist(void *ctx, int worker, const tfc_element *in, tfc_element *out,
-                             tfc_status *st) {
-    (void)ctx, (void)worker;
-    static const tfc_feature_spec specs[2] = {
-        {.key = "image/raw", .kind = TFC_FIXED_LEN, .dtype = TFC_DT_STRING, .shape = {0, {0}}},
-        {.key = "label", .kind = TFC_FIXED_LEN, .dtype = TFC_DT_INT64, .shape = {0, {0}}},
-    };
-    tfc_bytes rec = tfc_tensor_string_at(in->t[0], 0);
-    tfc_parsed p[2] = {0};
-    tfc_code c = tfc_parse_single_example(rec.data, rec.size, specs, 2, p, st);
-    tfc_tensor *pixels = NULL, *scaled = NULL;
-    if (!c) {
-        tfc_bytes raw = tfc_tensor_string_at(p[0].dense, 0);
-        c = tfc_decode_raw_bytes(raw.data, raw.size, TFC_DT_UINT8, true, &pixels, st);
-    }
-    if (!c) c = tfc_scale(pixels, 1.0 / 255.0, 0.0, TFC_DT_FLOAT, &scaled, st);
-    if (!c) c = tfc_tensor_reshape(scaled, &(tfc_shape){3, {28, 28, 1}}, &out->t[0], st);
-    if (!c) {
-        out->t[1] = tfc_tensor_ref(p[1].dense);
-        out->n = 2;
-    }
-    tfc_tensor_unref(pixels), tfc_tensor_unref(scaled);
-    tfc_parsed_clear(p, 2);
-    return c;
-}
-
-/* The records of path parsed into (image, label), shuffled when train, batched, prefetched. */
-static tfc_code pipeline(const char *path, bool train, const opts *o, tfc_dataset **out,
-                         tfc_status *st) {
-    tfc_dataset *ds = NULL, *next = NULL;
-    tfc_code c = tfc_dataset_tfrecord(&path, 1, &(tfc_tfrecord_opts){.use_index = true}, &ds, st);
-    /* the records are read ahead on their own thread: the gzip stream is the serial part */
-    if (!c) c = tfc_dataset_prefetch(ds, 256, &next, st), tfc_dataset_free(ds), ds = next;
-    tfc_map_opts mo = {.names = (const char *const[]){"image", "label"}, .num_outputs = 2};
-    if (!c)
-        c = tfc_dataset_map(ds, parse_fmnist, NULL, &mo, &next, st), tfc_dataset_free(ds),
-        ds = next;
-    if (!c && train)
-        c = tfc_dataset_shuffle(ds, 10000, o->seed, true, &next, st), tfc_dataset_free(ds),
-        ds = next;
-    if (!c)
-        c = tfc_dataset_batch(ds, train ? o->batch : 1000, false, &next, st), tfc_dataset_free(ds),
-        ds = next;
-    if (!c) c = tfc_dataset_prefetch(ds, 2, &next, st), tfc_dataset_free(ds), ds = next;
-    *out = c ? NULL : ds;
-    if (c) tfc_dataset_free(ds);
-    return c;
-}
-
-static tfc_out op2(tfc_graph *g, const char *op, const char *name, tfc_out a, tfc_out b) {
-    tfc_node_builder *nb = tfc_node_begin(g, op, name);
-    tfc_node_add_input(nb, a);
-    tfc_node_add_input(nb, b);
-    return tfc_node_output(tfc_node_finish(nb), 0);
-}
-
-static tfc_tensor *bool_scalar(bool v) {
-    tfc_tensor *t = NULL;
-    if (tfc_tensor_new(TFC_DT_BOOL, &(tfc_shape){0, {0}}, &t, NULL) == TFC_OK)
-        *(uint8_t *)tfc_tensor_data(t) = v;
-    return t;
-}
-
-static tfc_out int_const(tfc_graph *g, const char *name, int32_t v) {
-    tfc_tensor *t = tfc_tensor_scalar_int32(v);
-    tfc_out c = tfc_const(g, name, t);
-    tfc_tensor_unref(t);
-    return c;
-}
-
-typedef struct model {
-    tfc_out x, y, training, logits, loss, accuracy, predictions;
-    tfc_node *train_op, *init;
-} model;
-
-/* The tutorial's model (cnn_mnist.py): conv 5x5x32 SAME relu, max pool 2x2/2, conv 5x5x64 SAME
- * relu, max pool 2x2/2, flatten, dense 1024 relu, dropout 0.4 (training only), dense 10. */
-static tfc_code build(tfc_graph *g, const opts *o, model *m, tfc_status *st) {
-    tfc_layers *L = tfc_layers_new(g);
-    if (!L) return tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "out of memory");
-    tfc_layers_set_random_seed(L, (int64_t)o->seed);
-    m->x = tfc_placeholder(g, "x", TFC_DT_FLOAT, &(tfc_shape){4, {-1, 28, 28, 1}});
-    m->y = tfc_placeholder(g, "y", TFC_DT_INT64, &(tfc_shape){1, {-1}});
-    tfc_tensor *no = bool_scalar(false);
-    tfc_node_builder *b = tfc_node_begin(g, "PlaceholderWithDefault", "training");
-    tfc_node_add_input(b, tfc_const(g, "training/default", no));
-    tfc_node_set_attr_shape(b, "shape", &(tfc_shape){0, {0}});
-    m->training = tfc_node_output(tfc_node_finish(b), 0);
-    tfc_tensor_unref(no);
-    /* arg_scope: every conv2d here is 5x5, SAME, relu, as in the tutorial */
-    tfc_layers_push_defaults(
-        L, TFC_LAYER_CONV2D,
-        &(tfc_conv2d_opts){.kernel_size = {5, 5}, .padding = TFC_SAME, .activation = TFC_ACT_RELU});
-    tfc_pool2d_opts pool = {.pool_size = {2, 2}, .strides = {2, 2}};
-    tfc_out h = tfc_layers_conv2d(L, m->x, &(tfc_conv2d_opts){.filters = 32});
-    h = tfc_layers_max_pooling2d(L, h, &pool);
-    h = tfc_layers_conv2d(L, h, &(tfc_conv2d_opts){.filters = 64});
-    h = tfc_layers_max_pooling2d(L, h, &pool);
-    tfc_layers_pop_defaults(L);
-    h = tfc_layers_flatten(L, h, NULL);
-    h = tfc_layers_dense(L, h, &(tfc_dense_opts){.units = 1024, .activation = TFC_ACT_RELU});
-    h = tfc_layers_dropout(L, h, &(tfc_dropout_opts){.rate = 0.4f, .training_flag = m->training});
-    m->logits = tfc_layers_dense(L, h, &(tfc_dense_opts){.units = 10});
-    tfc_layers_free(L);
-    m->loss = tfc_losses_sparse_softmax_cross_entropy(g, m->y, m->logits, NULL);
-    m->predictions = op2(g, "ArgMax", "predictions", m->logits, int_const(g, "class_axis", 1));
-    tfc_node_builder *cb = tfc_node_begin(g, "Cast", "hit");
-    tfc_node_add_input(cb, op2(g, "Equal", "correct", m->predictions, m->y));
-    tfc_node_set_attr_type(cb, "DstT", TFC_DT_FLOAT);
-    tfc_out hit = tfc_node_output(tfc_node_finish(cb), 0);
-    m->accuracy = op2(g, "Mean", "batch_accuracy", hit, int_const(g, "batch_axis", 0));
-    tfc_var step = tfc_train_get_or_create_global_step(g);
-    tfc_code c = tfc_graph_status(g, st);
-    if (c) return c;
-    tfc_optimizer_opts adam = {.kind = TFC_OPTIMIZER_ADAM, .learning_rate = o->lr};
-    if ((c = tfc_optimizer_minimize(g, &adam, m->loss, &step, NULL, 0, &m->train_op, st))) return c;
-    m->init = tfc_global_variables_initializer(g);
-    return tfc_graph_status(g, st);
-}
-
 /* Test accuracy over the whole test file. */
-static tfc_code evaluate(tfc_session *s, const model *m, tfc_dataset *test, double *acc, int64_t *n,
-                         tfc_status *st) {
+static tfc_code evaluate(tfc_session *s, const fmnist_model *m, tfc_dataset *test, double *acc,
+                         int64_t *n, tfc_status *st) {
     tfc_iterator *it;
     tfc_code c = tfc_iterator_new(test, &it, st);
     if (c) return c;
@@ -205,16 +79,18 @@ static int run(const opts *o) {
     snprintf(train_path, sizeof train_path, "%s/train.tfrecord.gz", o->data);
     snprintf(test_path, sizeof test_path, "%s/test.tfrecord.gz", o->data);
     tfc_graph *g = tfc_graph_new();
-    model m = {0};
+    fmnist_model m = {0};
     tfc_session *s = NULL;
     tfc_dataset *train = NULL, *test = NULL, *epochs = NULL;
     tfc_iterator *it = NULL;
     tfc_element batch = {0};
     int rc = 1;
-    if (build(g, o, &m, &st) ||
+    tfc_optimizer_opts adam = {.kind = TFC_OPTIMIZER_ADAM, .learning_rate = o->lr};
+    if (fmnist_model_build(g, o->seed, &adam, &m, &st) ||
         tfc_session_new(g, &(tfc_session_opts){.num_threads = o->threads}, &s, &st) ||
         tfc_session_run(s, NULL, 0, NULL, 0, NULL, &m.init, 1, &st) ||
-        pipeline(train_path, true, o, &train, &st) || pipeline(test_path, false, o, &test, &st) ||
+        fmnist_pipeline(train_path, true, o->seed, o->batch, true, 0, true, &train, &st) ||
+        fmnist_pipeline(test_path, false, 0, 1000, true, 0, true, &test, &st) ||
         tfc_dataset_repeat(train, o->epochs, &epochs, &st) || tfc_iterator_new(epochs, &it, &st)) {
         fprintf(stderr, "fmnist_train: %s\n", st.msg);
         goto done;
@@ -230,7 +106,7 @@ static int run(const opts *o) {
     int64_t step = 0, seen = 0;
     tfc_out fetch[2] = {m.loss, m.accuracy};
     tfc_feed feeds[3];
-    tfc_tensor *yes = bool_scalar(true);
+    tfc_tensor *yes = fmnist_bool(true);
     tfc_code c;
     while ((steps < 0 || step < steps) &&
            (c = tfc_iterator_next_feeds(it, (tfc_out[]){m.x, m.y},
