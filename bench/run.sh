@@ -17,7 +17,7 @@ export BENCH_DIR=${BENCH_DIR:-$BUILD_DIR/bench-data}
 export BENCH_REPS=${BENCH_REPS:-5}
 export TFC_BIN=${TFC_BIN:-$BUILD_DIR/tfc}
 
-for exe in "$BUILD_DIR/bench_record" "$BUILD_DIR/bench_engine" "$BUILD_DIR/bench_cnn" "$BUILD_DIR/bench_data" "$TFC_BIN"; do
+for exe in "$BUILD_DIR/bench_record" "$BUILD_DIR/bench_engine" "$BUILD_DIR/bench_cnn" "$BUILD_DIR/bench_data" "$BUILD_DIR/bench_train" "$TFC_BIN"; do
     if [ ! -x "$exe" ]; then
         echo "bench/run.sh: $exe not found; build first (make, or cmake --build $BUILD_DIR)" >&2
         exit 1
@@ -59,11 +59,25 @@ if [ -f "$PEERS/cnn_bench.py" ] && /usr/bin/python3 -c 'import torch' 2>/dev/nul
         line=$("$BUILD_DIR/bench_cnn" "$t") || { rc=1; continue; }
         echo "$line"
         ours=$(echo "$line" | awk '{print $3}')
-        peer=$(GOMP_SPINCOUNT=1000 /usr/bin/python3 "$PEERS/cnn_bench.py" --threads "$t" --reps "$BENCH_REPS" \
-            --lat-runs 200 2>/dev/null | awk -F'[= ]' "/^METRIC cnn_train_b100_t$t=/{print \$3}")
-        if [ -n "$ours" ] && [ -n "$peer" ]; then
+        # issue 5's figures: the training step with its update, batch-1 latency, peak RSS
+        train=$("$BUILD_DIR/bench_train" "$t" "$FMNIST/train.tfrecord.gz") || { rc=1; continue; }
+        echo "$train"
+        peer_out=$(GOMP_SPINCOUNT=1000 /usr/bin/time -f "PEAK_RSS_KB %M" /usr/bin/python3 \
+            "$PEERS/cnn_bench.py" --threads "$t" --reps "$BENCH_REPS" --lat-runs 1000 2>&1)
+        peer=$(echo "$peer_out" | awk -F'[= ]' "/^METRIC cnn_train_b100_t$t=/{print \$3}")
+        peer_lat=$(echo "$peer_out" | awk -F'[= ]' "/^METRIC cnn_lat_b1_median_t$t=/{print \$3}")
+        peer_rss=$(echo "$peer_out" | awk '/^PEAK_RSS_KB/{printf "%.1f", $2 / 1024}')
+        our_train=$(echo "$train" | awk "/cnn_train_${t}t/{print \$3}")
+        our_lat=$(echo "$train" | awk "/cnn_latency_b1_${t}t/{print \$3}")
+        our_rss=$(echo "$train" | awk "/cnn_peak_rss_${t}t/{print \$3}")
+        if [ -n "$ours" ] && [ -n "$peer" ] && [ -n "$our_train" ] && [ -n "$peer_lat" ]; then
             echo "BENCH cnn_train_pytorch_${t}t $peer img/s"
+            echo "BENCH cnn_latency_b1_pytorch_${t}t $peer_lat us"
+            echo "BENCH cnn_peak_rss_pytorch_${t}t $peer_rss MiB"
             echo "RATIO conv_fwd_bwd_${t}t_vs_pytorch $(awk -v a="$ours" -v b="$peer" 'BEGIN{printf "%.3f", a/b}')"
+            echo "RATIO cnn_train_${t}t_vs_pytorch $(awk -v a="$our_train" -v b="$peer" 'BEGIN{printf "%.3f", a/b}')"
+            echo "RATIO cnn_latency_b1_${t}t_vs_pytorch $(awk -v a="$our_lat" -v b="$peer_lat" 'BEGIN{printf "%.3f", a/b}')"
+            echo "RATIO cnn_peak_rss_${t}t_vs_pytorch $(awk -v a="$our_rss" -v b="$peer_rss" 'BEGIN{printf "%.3f", a/b}')"
         else
             echo "bench/run.sh: the CNN comparison at $t threads failed" >&2
             rc=1
