@@ -89,9 +89,10 @@ tfc_code tfc_dataset_range(int64_t start, int64_t stop, int64_t step, tfc_datase
  * names may be NULL ("0", "1", ...). The tensors are referenced, not copied. */
 tfc_code tfc_dataset_from_tensor_slices(tfc_tensor *const *tensors, const char *const *names, int n,
                                         tfc_dataset **out, tfc_status *st);
-/* from_generator: fn(ctx, i, out, &end, st) fills element i (0, 1, ...) or sets end. It is called
- * from one thread at a time and must give the same element for the same i when an iterator is
- * restored at i. cardinality may be TFC_UNKNOWN_CARDINALITY. names as above, n components. */
+/* from_generator: fn(ctx, i, out, &end, st) fills element i (0, 1, ...) or sets end. One iterator
+ * calls it from one thread at a time; several iterators over the dataset may call it at once. It
+ * must give the same element for the same i when an iterator is restored at i. cardinality may be
+ * TFC_UNKNOWN_CARDINALITY. names as above, n components. */
 typedef tfc_code (*tfc_generator_fn)(void *ctx, int64_t i, tfc_element *out, bool *end,
                                      tfc_status *st);
 tfc_code tfc_dataset_from_generator(tfc_generator_fn fn, void *ctx, const char *const *names, int n,
@@ -169,7 +170,8 @@ tfc_code tfc_dataset_shuffle(tfc_dataset *in, int64_t buffer_size, uint64_t seed
 tfc_code tfc_dataset_repeat(tfc_dataset *in, int64_t count, tfc_dataset **out, tfc_status *st);
 /* batch: stacks batch_size consecutive elements along a new first dim (components must have equal
  * shapes: INVALID_ARGUMENT naming the component and both shapes otherwise); a short last batch
- * is kept unless drop_remainder. */
+ * is kept unless drop_remainder. An element that fails fails its batch: the batch's other elements
+ * are dropped with it, as in TF. */
 tfc_code tfc_dataset_batch(tfc_dataset *in, int64_t batch_size, bool drop_remainder,
                            tfc_dataset **out, tfc_status *st);
 /* padded_batch: like batch, each component padded to padded_shapes[i] (dims of -1: the batch's

@@ -257,5 +257,9 @@ tfc_code tfc_iterator_restore(tfc_dataset *ds, const void *state, size_t n, tfc_
     if (c) return c;
     if ((c = iterator_wrap(ds, root, out, st))) return c;
     (*out)->ended = ended;
+    /* the next new iterator takes the pass after the restored one (its reshuffles differ) */
+    uint64_t next = root->epoch + 1, cur = atomic_load(&ds->passes);
+    while (cur < next && !atomic_compare_exchange_weak(&ds->passes, &cur, next)) {
+    }
     return TFC_OK;
 }

@@ -112,8 +112,10 @@ static tfc_code batch_restore(tfc__iter *it, tfc__rstate *r, tfc_status *st) {
     if (!c) c = tfc__r_element(r, &b->cur, st);
     if (c) return c;
     if (b->row < 0) return tfc__r_bad(r, "row", st);
-    tfc__iter_free(b->in);
-    return tfc__r_iter(r, it->ds->in[0], it->epoch, &b->in, st);
+    tfc__iter_free(b->in), b->in = NULL;
+    c = tfc__r_iter(r, it->ds->in[0], it->epoch, &b->in, st);
+    if (!c && !b->in) c = tfc__r_bad(r, "input iterator", st);
+    return c;
 }
 
 static tfc_code batch_close(tfc__iter *it, tfc_status *st) {
@@ -166,7 +168,7 @@ static int64_t batch_card(const tfc_dataset *ds) {
     const batch_params *p = ds->p;
     int64_t c = tfc_dataset_cardinality(ds->in[0]);
     if (c < 0) return c;
-    return p->drop_remainder ? c / p->size : (c + p->size - 1) / p->size;
+    return p->drop_remainder ? c / p->size : c / p->size + (c % p->size != 0);
 }
 
 static int64_t unbatch_card(const tfc_dataset *ds) {

@@ -140,10 +140,10 @@ static tfc_code cache_close(tfc__iter *it, tfc_status *st) {
             tfc_element e = {0};
             bool end = false;
             while (!end && !c) {
-                c = tfc__iter_next(ci->in, &e, &end, st);
+                tfc_code ce = tfc__iter_next(ci->in, &e, &end, st);
                 if (end)
                     c = commit(ci, st);
-                else if (!c)
+                else if (!ce) /* a failed element is skipped, as in a normal pass */
                     c = keep(ci, &e, st);
                 tfc_element_clear(&e);
             }

@@ -94,10 +94,7 @@ static int64_t zip_card(const tfc_dataset *ds) {
     for (int k = 0; k < p->n; k++) {
         int64_t c = tfc_dataset_cardinality(p->in[k]);
         if (c == TFC_INFINITE_CARDINALITY) continue;
-        if (c == TFC_UNKNOWN_CARDINALITY) {
-            if (best == TFC_INFINITE_CARDINALITY) best = c;
-            continue;
-        }
+        if (c == TFC_UNKNOWN_CARDINALITY) return c; /* as TF: the shortest may be that one */
         if (best < 0 || c < best) best = c;
     }
     return best;
@@ -212,7 +209,7 @@ static int64_t concat_card(const tfc_dataset *ds) {
     if (a == TFC_INFINITE_CARDINALITY || b == TFC_INFINITE_CARDINALITY)
         return TFC_INFINITE_CARDINALITY;
     if (a < 0 || b < 0) return TFC_UNKNOWN_CARDINALITY;
-    return a + b;
+    return a > INT64_MAX - b ? INT64_MAX : a + b;
 }
 
 static const tfc__ds_ops concat_ops = {"Concatenate", concat_iter_new, concat_card, NULL, NULL};

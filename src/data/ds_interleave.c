@@ -19,6 +19,7 @@ typedef struct cycle_slot {
     tfc_dataset *ds;
     tfc__iter *it;   /* sequential */
     tfc__pipe *pipe; /* parallel */
+    uint64_t epoch;  /* what it was opened with: restored with the same */
 } cycle_slot;
 
 typedef struct ileave_iter {
@@ -42,6 +43,7 @@ static void slot_close(cycle_slot *s) {
 static tfc_code slot_open(ileave_iter *li, cycle_slot *s, uint64_t epoch, tfc__rstate *r,
                           tfc_status *st) {
     const ileave_params *p = li->base.ds->p;
+    s->epoch = epoch;
     tfc_code c = p->fn(p->ctx, &s->src, &s->ds, st);
     if (c == TFC_OK && !s->ds)
         c = tfc_status_set(st, TFC_INTERNAL, "interleave: the function returned no dataset");
@@ -127,7 +129,7 @@ static tfc_code ileave_save(tfc__iter *it, tfc__wstate *w, tfc_status *st) {
     for (int k = 0; k < p->cycle && !c; k++) {
         cycle_slot *s = &li->slots[k];
         if ((c = tfc__w_i64(w, s->ds != NULL, st)) || !s->ds) continue;
-        if (!(c = tfc__w_element(w, &s->src, st)))
+        if (!(c = tfc__w_i64(w, (int64_t)s->epoch, st)) && !(c = tfc__w_element(w, &s->src, st)))
             c = s->pipe ? tfc__pipe_save(s->pipe, w, st) : tfc__w_iter(w, s->it, st);
     }
     return c;
@@ -149,9 +151,10 @@ static tfc_code ileave_restore(tfc__iter *it, tfc__rstate *r, tfc_status *st) {
         int64_t present;
         if ((c = tfc__r_i64(r, &present, st)) || !present) continue;
         cycle_slot *s = &li->slots[k];
-        if ((c = tfc__r_element(r, &s->src, st))) break;
-        /* the epoch does not matter here: the restored iterators carry their own state */
-        if (!(c = slot_open(li, s, it->epoch, r, st))) li->open++;
+        int64_t epoch;
+        if ((c = tfc__r_i64(r, &epoch, st)) || (c = tfc__r_element(r, &s->src, st))) break;
+        /* the slot's own epoch: iterators it makes later (a repeat's) reshuffle as they would */
+        if (!(c = slot_open(li, s, (uint64_t)epoch, r, st))) li->open++;
     }
     return c;
 }

@@ -74,8 +74,10 @@ static tfc_code map_restore(tfc__iter *it, tfc__rstate *r, tfc_status *st) {
         if (!c) c = make_pipe(m, input, st);
         return c ? c : tfc__pipe_restore(m->pipe, r, st);
     }
-    tfc__iter_free(m->in);
-    return tfc__r_iter(r, it->ds->in[0], it->epoch, &m->in, st);
+    tfc__iter_free(m->in), m->in = NULL;
+    tfc_code c = tfc__r_iter(r, it->ds->in[0], it->epoch, &m->in, st);
+    if (!c && !m->in) c = tfc__r_bad(r, "input iterator", st);
+    return c;
 }
 
 static tfc_code map_close(tfc__iter *it, tfc_status *st) {
@@ -120,8 +122,8 @@ static void map_describe(const tfc_dataset *ds, char *buf, size_t n) {
     const map_params *p = ds->p;
     if (!p->fn)
         snprintf(buf, n, "%lld", (long long)p->capacity);
-    else if (p->workers)
-        snprintf(buf, n, "parallel %d%s", p->workers, p->ordered ? "" : ", nondeterministic");
+    else if (p->workers) /* not the count: a state saved on 2 cores restores on 4 */
+        snprintf(buf, n, "parallel%s", p->ordered ? "" : ", nondeterministic");
 }
 
 static void free_params(tfc_dataset *ds) {
@@ -150,8 +152,12 @@ tfc_code tfc__dataset_map_owned(tfc_dataset *in, tfc_map_fn fn, void *ctx, void 
         if (ctx_free) ctx_free(ctx);
         return tfc__oom(st, "dataset");
     }
-    *p = (map_params){
-        fn, ctx, ctx_free, workers > 1 ? workers : 0, !o.nondeterministic, 32 * (int64_t)workers} /* chunks of 16 */;
+    *p = (map_params){fn,
+                      ctx,
+                      ctx_free,
+                      workers > 1 ? workers : 0,
+                      !o.nondeterministic,
+                      32 * (int64_t)workers} /* chunks of 16 */;
     return tfc__dataset_new(&map_ops, n_out, o.names, in, NULL, p, out, st);
 }
 

@@ -19,7 +19,7 @@ typedef struct file_iter {
     int64_t record;       /* number of the next record */
     uint64_t offset;      /* where it starts */
     bool done;
-    size_t prefix_len;    /* source = "PATH record " + number: snprintf per record cost 10% */
+    size_t prefix_len; /* source = "PATH record " + number: snprintf per record cost 10% */
     char prefix[168];
 } file_iter;
 
@@ -50,7 +50,10 @@ static tfc_code file_next(tfc__iter *it, tfc_element *out, bool *end, tfc_status
     const file_params *p = it->ds->p;
     if (f->done) return *end = true, TFC_OK;
     tfc_code c = f->r ? TFC_OK : file_open(f, st);
-    if (c) return c;
+    if (c) {
+        f->done = true; /* reported once; the next file goes on (it would repeat forever) */
+        return c;
+    }
     tfc_bytes rec;
     c = tfc_record_reader_next(f->r, &rec, st);
     if (c == TFC_OUT_OF_RANGE) {
@@ -158,6 +161,7 @@ typedef struct files_params {
     tfc_tfrecord_opts o;
     int64_t count;
     int nfiles;
+    uint32_t names_crc; /* of the file names: a saved state names the files it read */
 } files_params;
 
 static tfc_code open_file(void *ctx, const tfc_element *in, tfc_dataset **out, tfc_status *st) {
@@ -184,7 +188,7 @@ static int64_t files_card(const tfc_dataset *ds) {
 
 static void files_describe(const tfc_dataset *ds, char *buf, size_t n) {
     const files_params *p = ds->p;
-    snprintf(buf, n, "%d files", p->nfiles);
+    snprintf(buf, n, "%d files %08x", p->nfiles, (unsigned)p->names_crc);
 }
 
 static void free_params(tfc_dataset *ds) {
@@ -242,6 +246,11 @@ tfc_code tfc_dataset_tfrecord(const char *const *files, int nfiles, const tfc_tf
     }
     p->o = o;
     p->nfiles = (int)tfc_tensor_num_elements(names);
+    for (int64_t k = 0; k < p->nfiles; k++) {
+        tfc_bytes b = tfc_tensor_string_at(names, k);
+        p->names_crc = tfc_crc32c_extend(p->names_crc, b.data, b.size);
+        p->names_crc = tfc_crc32c_extend(p->names_crc, "", 1);
+    }
     p->count = o.use_index ? 0 : TFC_UNKNOWN_CARDINALITY;
     for (int64_t k = 0; k < p->nfiles && o.use_index && !c; k++) {
         tfc_bytes b = tfc_tensor_string_at(names, k);

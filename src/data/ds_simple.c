@@ -32,11 +32,13 @@ static tfc_code unary_restore(tfc__iter *it, tfc__rstate *r, tfc_status *st) {
     if (!c) c = tfc__r_i64(r, &u->k, st);
     if (c) return c;
     if (u->i < 0 || u->k < 0) return tfc__r_bad(r, "counter", st);
-    tfc__iter_free(u->in);
+    tfc__iter_free(u->in), u->in = NULL;
     /* repeat's input belongs to repetition k */
     uint64_t epoch =
         it->ops == &repeat_iter ? tfc__epoch_mix(it->epoch, (uint64_t)u->k) : it->epoch;
-    return tfc__r_iter(r, it->ds->in[0], epoch, &u->in, st);
+    c = tfc__r_iter(r, it->ds->in[0], epoch, &u->in, st);
+    if (!c && !u->in) c = tfc__r_bad(r, "input iterator", st);
+    return c;
 }
 
 static tfc_code unary_close(tfc__iter *it, tfc_status *st) {
@@ -131,8 +133,8 @@ static tfc_code skip_next(tfc__iter *it, tfc_element *out, bool *end, tfc_status
         tfc_code c = tfc__iter_next(u->in, out, end, st);
         tfc_element_clear(out);
         if (*end) return TFC_OK;
-        if (c) return c; /* a failed skipped element is still reported, as in TF */
-        u->i++;
+        u->i++; /* a failed element counts, as in take, so take(n) + skip(n) cover the input */
+        if (c) return c; /* and it is still reported, as in TF */
     }
     return tfc__iter_next(u->in, out, end, st);
 }
@@ -166,7 +168,12 @@ static tfc_code repeat_next(tfc__iter *it, tfc_element *out, bool *end, tfc_stat
     int64_t count = ((const count_params *)it->ds->p)->a;
     for (;;) {
         if (count >= 0 && u->k >= count) return *end = true, TFC_OK;
-        tfc_code c = tfc__iter_next(u->in, out, end, st);
+        tfc_code c;
+        if (!u->in && /* a repetition whose start failed: try again */
+            (c = tfc__iter_new(it->ds->in[0], tfc__epoch_mix(it->epoch, (uint64_t)u->k), &u->in,
+                               st)))
+            return c;
+        c = tfc__iter_next(u->in, out, end, st);
         if (!*end) {
             u->i++;
             return c;

@@ -41,18 +41,24 @@ typedef struct range_params {
 
 static int64_t range_count(const tfc_dataset *ds) {
     const range_params *p = ds->p;
+    /* in unsigned: stop - start can exceed INT64_MAX; the count saturates at INT64_MAX */
+    uint64_t span, step;
     if (p->step > 0 && p->stop > p->start)
-        return (int64_t)(((uint64_t)p->stop - (uint64_t)p->start - 1) / (uint64_t)p->step) + 1;
-    if (p->step < 0 && p->stop < p->start)
-        return (int64_t)(((uint64_t)p->start - (uint64_t)p->stop - 1) / (uint64_t)-p->step) + 1;
-    return 0;
+        span = (uint64_t)p->stop - (uint64_t)p->start, step = (uint64_t)p->step;
+    else if (p->step < 0 && p->stop < p->start)
+        span = (uint64_t)p->start - (uint64_t)p->stop, step = 0 - (uint64_t)p->step;
+    else
+        return 0;
+    uint64_t n = (span - 1) / step + 1;
+    return n > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)n;
 }
 
 static tfc_code range_next(tfc__iter *it, tfc_element *out, bool *end, tfc_status *st) {
     pos_iter *r = (pos_iter *)it;
     const range_params *p = it->ds->p;
     if (r->i >= range_count(it->ds)) return *end = true, TFC_OK;
-    tfc_tensor *t = tfc_tensor_scalar_int64(p->start + r->i * p->step);
+    tfc_tensor *t = tfc_tensor_scalar_int64(
+        (int64_t)((uint64_t)p->start + (uint64_t)r->i * (uint64_t)p->step)); /* no overflow UB */
     if (!t) return tfc__oom(st, "range element");
     r->i++;
     out->n = 1, out->t[0] = t;
@@ -95,6 +101,7 @@ tfc_code tfc_dataset_range(int64_t start, int64_t stop, int64_t step, tfc_datase
 typedef struct slices_params {
     int n;
     int64_t rows;
+    uint32_t crc; /* of the values: a saved state belongs to these slices */
     tfc_tensor *t[TFC_DATA_MAX_COMPONENTS];
 } slices_params;
 
@@ -128,7 +135,7 @@ static tfc_code slices_iter_new(tfc_dataset *ds, uint64_t epoch, tfc__iter **out
 
 static void slices_describe(const tfc_dataset *ds, char *buf, size_t n) {
     const slices_params *p = ds->p;
-    snprintf(buf, n, "%lld rows", (long long)p->rows);
+    snprintf(buf, n, "%lld rows %08x", (long long)p->rows, (unsigned)p->crc);
 }
 
 static void slices_free(tfc_dataset *ds) {
@@ -161,7 +168,19 @@ tfc_code tfc_dataset_from_tensor_slices(tfc_tensor *const *tensors, const char *
     if (!p) return tfc__oom(st, "dataset");
     p->n = n;
     p->rows = tfc_tensor_dim(tensors[0], 0);
-    for (int k = 0; k < n; k++) p->t[k] = tfc_tensor_ref(tensors[k]);
+    for (int k = 0; k < n; k++) {
+        p->t[k] = tfc_tensor_ref(tensors[k]);
+        if (tfc_tensor_dtype(tensors[k]) != TFC_DT_STRING) {
+            p->crc = tfc_crc32c_extend(p->crc, tfc_tensor_data_const(tensors[k]),
+                                       tfc_tensor_byte_size(tensors[k]));
+            continue;
+        }
+        for (int64_t i = 0; i < tfc_tensor_num_elements(tensors[k]); i++) {
+            tfc_bytes b = tfc_tensor_string_at(tensors[k], i);
+            p->crc = tfc_crc32c_extend(p->crc, b.data, b.size);
+            p->crc = tfc_crc32c_extend(p->crc, "", 1);
+        }
+    }
     return tfc__dataset_new(&slices_ops, n, names, NULL, NULL, p, out, st);
 }
 

@@ -314,7 +314,13 @@ tfc_code tfc__pipe_restore(tfc__pipe *p, tfc__rstate *r, tfc_status *st) {
     tfc_code c = tfc__r_i64(r, &done, st);
     if (!c) c = tfc__r_i64(r, &n, st);
     if (c) return c;
-    if (n < 0 || n > p->o.capacity) return tfc__r_bad(r, "buffered element count", st);
+    if (n < 0 || n > (1 << 24)) return tfc__r_bad(r, "buffered element count", st);
+    if (n > p->o.capacity) { /* saved with more workers (a bigger ring): hold them all */
+        slot *ring = tfc_calloc((size_t)n, sizeof *ring);
+        if (!ring) return tfc__oom(st, "prefetch buffer");
+        tfc_free(p->ring);
+        p->ring = ring, p->o.capacity = n;
+    }
     for (int64_t q = 0; q < n; q++) {
         slot *s = at(p, q);
         int64_t code;

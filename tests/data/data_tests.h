@@ -30,5 +30,6 @@ void test_tfrecord_files(void **state);
 void test_cache(void **state);
 void test_map_graph_and_feeds(void **state);
 void test_determinism(void **state);
+void test_review_regressions(void **state);
 
 #endif
