@@ -4,51 +4,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "train/build_int.h"
 #include "tfc/metrics.h"
-
-static tfc_out none(void) {
-    return (tfc_out){NULL, 0};
-}
 static tfc_metric no_metric(void) {
     return (tfc_metric){{NULL, 0}, NULL};
 }
-
-static bool failed(tfc_graph *g) {
-    return tfc_graph_status(g, NULL) != TFC_OK;
-}
-
-/* A node of op with inputs in[0..n), named `name` (a name ending in '/' is exact). */
-static tfc_out op_n(tfc_graph *g, const char *op, const char *name, const tfc_out *in, int n) {
-    tfc_node_builder *b = tfc_node_begin(g, op, name);
-    for (int i = 0; i < n; i++) tfc_node_add_input(b, in[i]);
-    return tfc_node_output(tfc_node_finish(b), 0);
-}
-static tfc_out op1(tfc_graph *g, const char *op, const char *name, tfc_out a) {
-    return op_n(g, op, name, &a, 1);
-}
-static tfc_out op2(tfc_graph *g, const char *op, const char *name, tfc_out a, tfc_out b) {
-    return op_n(g, op, name, (tfc_out[]){a, b}, 2);
-}
-
-static tfc_out konst(tfc_graph *g, const char *name, tfc_tensor *t) {
-    if (!t) {
-        tfc_graph_fail(g, TFC_RESOURCE_EXHAUSTED, "out of memory building a metric");
-        return none();
-    }
-    tfc_out c = tfc_const(g, name, t);
-    tfc_tensor_unref(t);
-    return c;
-}
-
-static tfc_out fconst(tfc_graph *g, const char *name, float v) {
-    return konst(g, name, tfc_tensor_scalar_float(v));
-}
-
 static tfc_out bconst(tfc_graph *g, const char *name, bool v) {
     tfc_tensor *t = NULL;
     if (tfc_tensor_new(TFC_DT_BOOL, &(tfc_shape){0, {0}}, &t, NULL) == TFC_OK)
         *(uint8_t *)tfc_tensor_data(t) = v;
-    return konst(g, name, t);
+    return tfc__konst(g, name, t);
 }
 
 /* math_ops.cast: the input itself when it already has the dtype. */
@@ -62,7 +27,7 @@ static tfc_out cast(tfc_graph *g, tfc_out x, tfc_dtype dt) {
 
 /* reduce_sum over every axis: constant axes when the rank is known, else range(0, rank(x)). */
 static tfc_out sum_all(tfc_graph *g, tfc_out x) {
-    if (!x.node) return none();
+    if (!x.node) return tfc__none();
     const tfc_shape *s = tfc_out_shape(x);
     tfc_out axes;
     if (s->rank >= 0) {
@@ -71,14 +36,14 @@ static tfc_out sum_all(tfc_graph *g, tfc_out x) {
         tfc_tensor *t = NULL;
         tfc_shape vs = tfc_shape_make(1, (int64_t[]){s->rank});
         tfc_tensor_from_data(TFC_DT_INT32, &vs, ax, sizeof *ax * (size_t)s->rank, &t, NULL);
-        axes = konst(g, "Const", t);
+        axes = tfc__konst(g, "Const", t);
     } else {
-        tfc_out r = op1(g, "Rank", "Rank", x);
-        tfc_out start = konst(g, "Const", tfc_tensor_scalar_int32(0));
-        tfc_out delta = konst(g, "Const", tfc_tensor_scalar_int32(1));
-        axes = op_n(g, "Range", "range", (tfc_out[]){start, r, delta}, 3);
+        tfc_out r = tfc__op1(g, "Rank", "Rank", x);
+        tfc_out start = tfc__konst(g, "Const", tfc_tensor_scalar_int32(0));
+        tfc_out delta = tfc__konst(g, "Const", tfc_tensor_scalar_int32(1));
+        axes = tfc__op_n(g, "Range", "range", (tfc_out[]){start, r, delta}, 3);
     }
-    return op2(g, "Sum", "Sum", x, axes);
+    return tfc__op2(g, "Sum", "Sum", x, axes);
 }
 
 static tfc_out squeeze_last(tfc_graph *g, tfc_out x) {
@@ -89,7 +54,8 @@ static tfc_out squeeze_last(tfc_graph *g, tfc_out x) {
 }
 
 static tfc_out expand_last(tfc_graph *g, tfc_out x) {
-    return op2(g, "ExpandDims", "ExpandDims", x, konst(g, "Const", tfc_tensor_scalar_int32(-1)));
+    return tfc__op2(g, "ExpandDims", "ExpandDims", x,
+                    tfc__konst(g, "Const", tfc_tensor_scalar_int32(-1)));
 }
 
 static bool one_or_unknown(int64_t d) {
@@ -113,7 +79,7 @@ static bool squeezable(tfc_graph *g, const char *what, tfc_out *labels, tfc_out 
             else if (diff == -1 && one_or_unknown(ls->dims[ls->rank - 1]))
                 *labels = squeeze_last(g, *labels);
         }
-        if (failed(g)) return false;
+        if (tfc__failed(g)) return false;
         ps = tfc_out_shape(*pred);
         ls = tfc_out_shape(*labels);
         if (!tfc_shape_is_compatible(ps, ls)) {
@@ -132,7 +98,7 @@ static bool squeezable(tfc_graph *g, const char *what, tfc_out *labels, tfc_out 
         else if (ps->rank - wr == 1)
             *weights = expand_last(g, *weights);
     }
-    return !failed(g);
+    return !tfc__failed(g);
 }
 
 /* weights_broadcast_ops.broadcast_weights (float32 weights): the static check of
@@ -150,16 +116,16 @@ static tfc_out broadcast_weights(tfc_graph *g, tfc_out w, tfc_out values) {
                        "weights.shape=%s.",
                        tfc_graph_scope(g), tfc_shape_to_string(vs, a, sizeof a),
                        tfc_shape_to_string(ws, b, sizeof b));
-        return none();
+        return tfc__none();
     }
     if (tfc_shape_is_fully_defined(ws) && tfc_shape_is_fully_defined(vs) &&
         tfc_shape_is_compatible(ws, vs))
         return w;
     const char *scope = tfc_graph_push_scope(g, "broadcast_weights");
-    if (!scope) return none();
+    if (!scope) return tfc__none();
     char name[1024];
     snprintf(name, sizeof name, "%s/", scope);
-    tfc_out out = op2(g, "Mul", name, w, op1(g, "OnesLike", "ones_like", values));
+    tfc_out out = tfc__op2(g, "Mul", name, w, tfc__op1(g, "OnesLike", "ones_like", values));
     tfc_graph_pop_scope(g);
     return out;
 }
@@ -177,19 +143,19 @@ static mvar metric_variable(tfc_graph *g, const char *name) {
     if (!scope) return v;
     char exact[1024];
     snprintf(exact, sizeof exact, "%s/", scope);
-    tfc_out zeros = none();
+    tfc_out zeros = tfc__none();
     if (tfc_graph_push_scope(g, "Initializer")) {
-        zeros = fconst(g, "zeros", 0.0f);
+        zeros = tfc__fconst(g, "zeros", 0.0f);
         tfc_graph_pop_scope(g);
     }
     tfc_node_builder *b = tfc_node_begin(g, "VariableV2", exact);
     tfc_node_set_attr_shape(b, "shape", &(tfc_shape){0, {0}});
     tfc_node_set_attr_type(b, "dtype", TFC_DT_FLOAT);
     tfc_out ref = tfc_node_output(tfc_node_finish(b), 0);
-    op2(g, "Assign", "Assign", ref, zeros);
-    tfc_out read = op1(g, "Identity", "read", ref);
+    tfc__op2(g, "Assign", "Assign", ref, zeros);
+    tfc_out read = tfc__op1(g, "Identity", "read", ref);
     tfc_graph_pop_scope(g);
-    if (failed(g)) return v;
+    if (tfc__failed(g)) return v;
     tfc_graph_add_to_collection(g, TFC_LOCAL_VARIABLES, ref);
     tfc_graph_add_to_collection(g, TFC_METRIC_VARIABLES, ref);
     v.ref = ref, v.value = read;
@@ -207,7 +173,7 @@ static void add_to_collections(tfc_graph *g, const tfc_metric_opts *o, tfc_metri
 
 static tfc_metric finish(tfc_graph *g, tfc_out value, tfc_out update) {
     tfc_graph_pop_scope(g);
-    if (failed(g)) return no_metric();
+    if (tfc__failed(g)) return no_metric();
     return (tfc_metric){value, update.node};
 }
 
@@ -218,33 +184,34 @@ static tfc_metric mean_in(tfc_graph *g, tfc_out values, const tfc_metric_opts *o
     tfc_out v = cast(g, values, TFC_DT_FLOAT), w = o->weights, num;
     mvar total = metric_variable(g, "total"), count = metric_variable(g, "count");
     if (!w.node) {
-        num = cast(g, op1(g, "Size", "Size", v), TFC_DT_FLOAT);
+        num = cast(g, tfc__op1(g, "Size", "Size", v), TFC_DT_FLOAT);
     } else {
-        if (!squeezable(g, tfc_graph_scope(g), NULL, &v, &w)) return finish(g, none(), none());
+        if (!squeezable(g, tfc_graph_scope(g), NULL, &v, &w))
+            return finish(g, tfc__none(), tfc__none());
         w = broadcast_weights(g, cast(g, w, TFC_DT_FLOAT), v);
-        v = op2(g, "Mul", "Mul", v, w);
+        v = tfc__op2(g, "Mul", "Mul", v, w);
         num = sum_all(g, w);
     }
-    tfc_out update_total = op2(g, "AssignAdd", "AssignAdd", total.ref, sum_all(g, v));
+    tfc_out update_total = tfc__op2(g, "AssignAdd", "AssignAdd", total.ref, sum_all(g, v));
     /* TF adds the count only after the values are computed (a control input). When the values
      * are the caller's own tensor, Size(values) already orders it, and a control input on a
      * tensor the caller feeds would make the session run its producer (a Placeholder fails). */
     bool own = v.node && v.node != values.node;
     if (own) tfc_graph_push_control_deps(g, &v.node, 1);
-    tfc_out update_count = op2(g, "AssignAdd", "AssignAdd", count.ref, num);
+    tfc_out update_count = tfc__op2(g, "AssignAdd", "AssignAdd", count.ref, num);
     if (own) tfc_graph_pop_control_deps(g);
-    tfc_out zero = fconst(g, "Const", 0.0f);
-    tfc_out value =
-        op2(g, "DivNoNan", "value", total.value, op2(g, "Maximum", "Maximum", count.value, zero));
-    tfc_out update = op2(g, "DivNoNan", "update_op", update_total,
-                         op2(g, "Maximum", "Maximum", update_count, zero));
+    tfc_out zero = tfc__fconst(g, "Const", 0.0f);
+    tfc_out value = tfc__op2(g, "DivNoNan", "value", total.value,
+                             tfc__op2(g, "Maximum", "Maximum", count.value, zero));
+    tfc_out update = tfc__op2(g, "DivNoNan", "update_op", update_total,
+                              tfc__op2(g, "Maximum", "Maximum", update_count, zero));
     tfc_metric m = finish(g, value, update);
     if (m.update_op) add_to_collections(g, o, m);
     return m;
 }
 
 static bool given(tfc_graph *g, tfc_out a, tfc_out b, const char *fn) {
-    if (failed(g)) return false;
+    if (tfc__failed(g)) return false;
     if (a.node && b.node) return true;
     tfc_graph_fail(g, TFC_INVALID_ARGUMENT, "%s: %s is missing", fn,
                    a.node ? "predictions" : "labels");
@@ -266,8 +233,8 @@ tfc_metric tfc_metrics_accuracy(tfc_graph *g, tfc_out labels, tfc_out prediction
         return no_metric();
     tfc_dtype ldt = tfc_dtype_base(tfc_out_dtype(labels));
     predictions = cast(g, predictions, ldt);
-    tfc_out correct = cast(g, op2(g, "Equal", "Equal", predictions, labels), TFC_DT_FLOAT);
-    if (failed(g)) return no_metric();
+    tfc_out correct = cast(g, tfc__op2(g, "Equal", "Equal", predictions, labels), TFC_DT_FLOAT);
+    if (tfc__failed(g)) return no_metric();
     return mean_in(g, correct, &o, o.name ? o.name : "accuracy");
 }
 
@@ -279,10 +246,11 @@ static tfc_metric count_in(tfc_graph *g, tfc_out labels, tfc_out pred, cond_kind
                            const tfc_metric_opts *o, const char *name) {
     if (!tfc_graph_push_scope(g, name)) return no_metric();
     tfc_out w = o->weights;
-    if (!squeezable(g, tfc_graph_scope(g), &labels, &pred, &w)) return finish(g, none(), none());
-    tfc_out l = op2(g, "Equal", "Equal", labels, bconst(g, "Const", kind != FALSE_POS));
-    tfc_out p = op2(g, "Equal", "Equal", pred, bconst(g, "Const", kind != FALSE_NEG));
-    tfc_out cond = op2(g, "LogicalAnd", "LogicalAnd", l, p);
+    if (!squeezable(g, tfc_graph_scope(g), &labels, &pred, &w))
+        return finish(g, tfc__none(), tfc__none());
+    tfc_out l = tfc__op2(g, "Equal", "Equal", labels, bconst(g, "Const", kind != FALSE_POS));
+    tfc_out p = tfc__op2(g, "Equal", "Equal", pred, bconst(g, "Const", kind != FALSE_NEG));
+    tfc_out cond = tfc__op2(g, "LogicalAnd", "LogicalAnd", l, p);
     mvar count = metric_variable(g, "count");
     tfc_out v = cast(g, cond, TFC_DT_FLOAT);
     if (w.node) {
@@ -291,12 +259,12 @@ static tfc_metric count_in(tfc_graph *g, tfc_out labels, tfc_out pred, cond_kind
             tfc_graph_fail(g, TFC_INVALID_ARGUMENT,
                            "%s: weights must be a scalar or of the values' rank %d, not rank %d",
                            tfc_graph_scope(g), vr, wr);
-            return finish(g, none(), none());
+            return finish(g, tfc__none(), tfc__none());
         }
-        v = op2(g, "Mul", "Mul", v, cast(g, w, TFC_DT_FLOAT));
+        v = tfc__op2(g, "Mul", "Mul", v, cast(g, w, TFC_DT_FLOAT));
     }
-    tfc_out value = op1(g, "Identity", "Identity", count.value);
-    tfc_out update = op2(g, "AssignAdd", "AssignAdd", count.ref, sum_all(g, v));
+    tfc_out value = tfc__op1(g, "Identity", "Identity", count.value);
+    tfc_out update = tfc__op2(g, "AssignAdd", "AssignAdd", count.ref, sum_all(g, v));
     tfc_metric m = finish(g, value, update);
     if (m.update_op) add_to_collections(g, o, m);
     return m;
@@ -327,10 +295,10 @@ tfc_metric tfc_metrics_false_negatives(tfc_graph *g, tfc_out labels, tfc_out pre
 
 /* where(tp + other > 0, tp / (tp + other), 0), named `name`: precision and recall. */
 static tfc_out ratio(tfc_graph *g, tfc_out tp, tfc_out other, const char *name) {
-    tfc_out pos =
-        op2(g, "Greater", "Greater", op2(g, "AddV2", "add", tp, other), fconst(g, "Const", 0.0f));
-    tfc_out q = op2(g, "RealDiv", "truediv", tp, op2(g, "AddV2", "add", tp, other));
-    return op_n(g, "Select", name, (tfc_out[]){pos, q, fconst(g, "Const", 0.0f)}, 3);
+    tfc_out pos = tfc__op2(g, "Greater", "Greater", tfc__op2(g, "AddV2", "add", tp, other),
+                           tfc__fconst(g, "Const", 0.0f));
+    tfc_out q = tfc__op2(g, "RealDiv", "truediv", tp, tfc__op2(g, "AddV2", "add", tp, other));
+    return tfc__op_n(g, "Select", name, (tfc_out[]){pos, q, tfc__fconst(g, "Const", 0.0f)}, 3);
 }
 
 /* precision (other = false positives) and recall (other = false negatives). */
@@ -342,11 +310,11 @@ static tfc_metric ratio_metric(tfc_graph *g, tfc_out labels, tfc_out predictions
     tfc_out p = cast(g, predictions, TFC_DT_BOOL), l = cast(g, labels, TFC_DT_BOOL);
     tfc_metric_opts inner = {.weights = opts->weights};
     if (!squeezable(g, tfc_graph_scope(g), &l, &p, &inner.weights))
-        return finish(g, none(), none());
+        return finish(g, tfc__none(), tfc__none());
     tfc_metric tp = count_in(g, l, p, TRUE_POS, &inner, "true_positives");
     tfc_metric o = count_in(g, l, p, other, &inner,
                             other == FALSE_POS ? "false_positives" : "false_negatives");
-    if (!tp.update_op || !o.update_op) return finish(g, none(), none());
+    if (!tp.update_op || !o.update_op) return finish(g, tfc__none(), tfc__none());
     tfc_out value = ratio(g, tp.value, o.value, "value");
     tfc_out update =
         ratio(g, tfc_node_output(tp.update_op, 0), tfc_node_output(o.update_op, 0), "update_op");
@@ -387,7 +355,7 @@ static tfc_node *initializer_of(const tfc_graph *g, const tfc_node *var) {
 
 /* tf.variables_initializer over the items of collection key under scope: NoOp "init". */
 static tfc_node *initializer(tfc_graph *g, const char *key, const char *scope, const char *fn) {
-    if (failed(g)) return NULL;
+    if (tfc__failed(g)) return NULL;
     int n = tfc_graph_get_collection(g, key, scope, NULL, 0);
     tfc_out *vars = tfc_malloc(((size_t)n + 1) * sizeof *vars);
     if (!vars) {

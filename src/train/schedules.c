@@ -5,32 +5,14 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "train/build_int.h"
 #include "tfc/schedules.h"
-
-static tfc_out none(void) {
-    return (tfc_out){NULL, 0};
-}
-
-/* A node of op with inputs in[0..n), named `name` (uniquified in the current scope; a name
- * ending in '/' is exact). */
-static tfc_out op_n(tfc_graph *g, const char *op, const char *name, const tfc_out *in, int n) {
-    tfc_node_builder *b = tfc_node_begin(g, op, name);
-    for (int i = 0; i < n; i++) tfc_node_add_input(b, in[i]);
-    return tfc_node_output(tfc_node_finish(b), 0);
-}
-static tfc_out op1(tfc_graph *g, const char *op, const char *name, tfc_out a) {
-    return op_n(g, op, name, &a, 1);
-}
-static tfc_out op2(tfc_graph *g, const char *op, const char *name, tfc_out a, tfc_out b) {
-    return op_n(g, op, name, (tfc_out[]){a, b}, 2);
-}
-
 /* A scalar constant of dtype dt (float32, float64, int32 or int64) holding v. */
 static tfc_out scalar(tfc_graph *g, const char *name, tfc_dtype dt, double v) {
     tfc_tensor *t;
     if (tfc_tensor_new(dt, &(tfc_shape){0, {0}}, &t, NULL) != TFC_OK) {
         tfc_graph_fail(g, TFC_RESOURCE_EXHAUSTED, "out of memory building a schedule");
-        return none();
+        return tfc__none();
     }
     void *p = tfc_tensor_data(t);
     if (dt == TFC_DT_DOUBLE)
@@ -45,10 +27,6 @@ static tfc_out scalar(tfc_graph *g, const char *name, tfc_dtype dt, double v) {
     tfc_tensor_unref(t);
     return c;
 }
-static tfc_out fconst(tfc_graph *g, const char *name, double v) {
-    return scalar(g, name, TFC_DT_FLOAT, v);
-}
-
 /* One schedule being built: its scope is pushed by begin and popped by end. */
 typedef struct sched {
     tfc_graph *g;
@@ -99,7 +77,7 @@ static bool begin(sched *s, tfc_graph *g, tfc_out step, const char *name, const 
 
 static tfc_out end(sched *s, tfc_out out) {
     tfc_graph_pop_scope(s->g);
-    return tfc_graph_status(s->g, NULL) == TFC_OK ? out : none();
+    return tfc_graph_status(s->g, NULL) == TFC_OK ? out : tfc__none();
 }
 
 tfc_out tfc_train_exponential_decay(tfc_graph *g, double learning_rate, tfc_out global_step,
@@ -107,23 +85,24 @@ tfc_out tfc_train_exponential_decay(tfc_graph *g, double learning_rate, tfc_out 
                                     const char *name) {
     sched s;
     if (!begin(&s, g, global_step, name, "ExponentialDecay", "exponential_decay", true))
-        return none();
-    tfc_out lr = fconst(g, "initial_learning_rate", learning_rate);
-    tfc_out ds = fconst(g, "decay_steps", decay_steps), dr = fconst(g, "decay_rate", decay_rate);
-    tfc_out p = op2(g, "RealDiv", "truediv", s.step, ds);
-    if (staircase) p = op1(g, "Floor", "Floor", p);
-    return end(&s, op2(g, "Mul", s.exact, lr, op2(g, "Pow", "Pow", dr, p)));
+        return tfc__none();
+    tfc_out lr = tfc__fconst(g, "initial_learning_rate", learning_rate);
+    tfc_out ds = tfc__fconst(g, "decay_steps", decay_steps),
+            dr = tfc__fconst(g, "decay_rate", decay_rate);
+    tfc_out p = tfc__op2(g, "RealDiv", "truediv", s.step, ds);
+    if (staircase) p = tfc__op1(g, "Floor", "Floor", p);
+    return end(&s, tfc__op2(g, "Mul", s.exact, lr, tfc__op2(g, "Pow", "Pow", dr, p)));
 }
 
 tfc_out tfc_train_piecewise_constant(tfc_graph *g, tfc_out x, const int64_t *boundaries,
                                      const double *values, int num_boundaries, const char *name) {
-    if (tfc_graph_status(g, NULL) != TFC_OK) return none();
+    if (tfc_graph_status(g, NULL) != TFC_OK) return tfc__none();
     if (num_boundaries < 1 || !boundaries || !values) {
         tfc_graph_fail(g, TFC_INVALID_ARGUMENT,
                        "piecewise_constant: needs at least one boundary and one value more than "
                        "boundaries (got %d boundaries)",
                        num_boundaries);
-        return none();
+        return tfc__none();
     }
     for (int i = 1; i < num_boundaries; i++)
         if (boundaries[i] < boundaries[i - 1]) {
@@ -131,21 +110,22 @@ tfc_out tfc_train_piecewise_constant(tfc_graph *g, tfc_out x, const int64_t *bou
                            "piecewise_constant: boundaries must not decrease, but boundaries[%d] "
                            "= %lld < boundaries[%d] = %lld",
                            i, (long long)boundaries[i], i - 1, (long long)boundaries[i - 1]);
-            return none();
+            return tfc__none();
         }
     sched s;
-    if (!begin(&s, g, x, name, "PiecewiseConstant", "piecewise_constant", false)) return none();
+    if (!begin(&s, g, x, name, "PiecewiseConstant", "piecewise_constant", false))
+        return tfc__none();
     tfc_dtype dt = tfc_dtype_base(tfc_out_dtype(x));
     /* Scanning from the last boundary down, the innermost test that holds picks the value: the
      * same choice as TF's mutually exclusive cases when boundaries do not decrease. */
-    tfc_out r = fconst(g, "Const", values[num_boundaries]);
+    tfc_out r = tfc__fconst(g, "Const", values[num_boundaries]);
     for (int i = num_boundaries - 1; i >= 0; i--) {
         tfc_out le =
-            op2(g, "LessEqual", "LessEqual", x, scalar(g, "Const", dt, (double)boundaries[i]));
+            tfc__op2(g, "LessEqual", "LessEqual", x, scalar(g, "Const", dt, (double)boundaries[i]));
         char last[1040];
         snprintf(last, sizeof last, "%scase/", s.exact);
-        r = op_n(g, "SelectV2", i == 0 ? last : "SelectV2",
-                 (tfc_out[]){le, fconst(g, "Const", values[i]), r}, 3);
+        r = tfc__op_n(g, "SelectV2", i == 0 ? last : "SelectV2",
+                      (tfc_out[]){le, tfc__fconst(g, "Const", values[i]), r}, 3);
     }
     return end(&s, r);
 }
@@ -155,26 +135,26 @@ tfc_out tfc_train_polynomial_decay(tfc_graph *g, double learning_rate, tfc_out g
                                    bool cycle, const char *name) {
     sched s;
     if (!begin(&s, g, global_step, name, "PolynomialDecay", "polynomial_decay", true))
-        return none();
-    tfc_out lr = fconst(g, "initial_learning_rate", learning_rate);
-    tfc_out end_lr = fconst(g, "end_learning_rate", end_learning_rate);
-    tfc_out pw = fconst(g, "power", power), ds = fconst(g, "decay_steps", decay_steps);
+        return tfc__none();
+    tfc_out lr = tfc__fconst(g, "initial_learning_rate", learning_rate);
+    tfc_out end_lr = tfc__fconst(g, "end_learning_rate", end_learning_rate);
+    tfc_out pw = tfc__fconst(g, "power", power), ds = tfc__fconst(g, "decay_steps", decay_steps);
     tfc_out step = s.step;
     if (cycle) {
         /* the first multiple of decay_steps at or past the step; 1 at step 0 */
-        tfc_out at0 = op2(g, "Equal", "Equal", step, fconst(g, "Const", 0.0));
-        tfc_out up = op1(g, "Ceil", "Ceil", op2(g, "RealDiv", "truediv", step, ds));
-        tfc_out mult =
-            op_n(g, "SelectV2", "SelectV2", (tfc_out[]){at0, fconst(g, "Const", 1.0), up}, 3);
-        ds = op2(g, "Mul", "Mul", ds, mult);
+        tfc_out at0 = tfc__op2(g, "Equal", "Equal", step, tfc__fconst(g, "Const", 0.0));
+        tfc_out up = tfc__op1(g, "Ceil", "Ceil", tfc__op2(g, "RealDiv", "truediv", step, ds));
+        tfc_out mult = tfc__op_n(g, "SelectV2", "SelectV2",
+                                 (tfc_out[]){at0, tfc__fconst(g, "Const", 1.0), up}, 3);
+        ds = tfc__op2(g, "Mul", "Mul", ds, mult);
     } else {
-        step = op2(g, "Minimum", "Minimum", step, ds);
+        step = tfc__op2(g, "Minimum", "Minimum", step, ds);
     }
-    tfc_out p = op2(g, "RealDiv", "truediv", step, ds);
-    tfc_out frac = op2(g, "Sub", "sub", fconst(g, "Const", 1.0), p);
-    tfc_out decayed =
-        op2(g, "Mul", "Mul", op2(g, "Sub", "sub", lr, end_lr), op2(g, "Pow", "Pow", frac, pw));
-    return end(&s, op2(g, "AddV2", s.exact, decayed, end_lr));
+    tfc_out p = tfc__op2(g, "RealDiv", "truediv", step, ds);
+    tfc_out frac = tfc__op2(g, "Sub", "sub", tfc__fconst(g, "Const", 1.0), p);
+    tfc_out decayed = tfc__op2(g, "Mul", "Mul", tfc__op2(g, "Sub", "sub", lr, end_lr),
+                               tfc__op2(g, "Pow", "Pow", frac, pw));
+    return end(&s, tfc__op2(g, "AddV2", s.exact, decayed, end_lr));
 }
 
 tfc_out tfc_train_inverse_time_decay(tfc_graph *g, double learning_rate, tfc_out global_step,
@@ -182,40 +162,43 @@ tfc_out tfc_train_inverse_time_decay(tfc_graph *g, double learning_rate, tfc_out
                                      const char *name) {
     sched s;
     if (!begin(&s, g, global_step, name, "InverseTimeDecay", "inverse_time_decay", true))
-        return none();
-    tfc_out lr = fconst(g, "initial_learning_rate", learning_rate);
-    tfc_out ds = fconst(g, "decay_steps", decay_steps), dr = fconst(g, "decay_rate", decay_rate);
-    tfc_out p = op2(g, "RealDiv", "truediv", s.step, ds);
-    if (staircase) p = op1(g, "Floor", "Floor", p);
-    tfc_out denom = op2(g, "AddV2", "Add", fconst(g, "Const", 1.0), op2(g, "Mul", "Mul", dr, p));
-    return end(&s, op2(g, "RealDiv", s.exact, lr, denom));
+        return tfc__none();
+    tfc_out lr = tfc__fconst(g, "initial_learning_rate", learning_rate);
+    tfc_out ds = tfc__fconst(g, "decay_steps", decay_steps),
+            dr = tfc__fconst(g, "decay_rate", decay_rate);
+    tfc_out p = tfc__op2(g, "RealDiv", "truediv", s.step, ds);
+    if (staircase) p = tfc__op1(g, "Floor", "Floor", p);
+    tfc_out denom =
+        tfc__op2(g, "AddV2", "Add", tfc__fconst(g, "Const", 1.0), tfc__op2(g, "Mul", "Mul", dr, p));
+    return end(&s, tfc__op2(g, "RealDiv", s.exact, lr, denom));
 }
 
 /* Keras' CosineDecay._decay_function: from_lr * ((1 - alpha) * cosine + alpha). */
 static tfc_out cosine(tfc_graph *g, tfc_out step, tfc_out ds, tfc_out from_lr, double alpha) {
-    tfc_out frac = op2(g, "RealDiv", "truediv", step, ds);
-    tfc_out c = op1(g, "Cos", "Cos", op2(g, "Mul", "mul", fconst(g, "Const", M_PI), frac));
-    tfc_out cd = op2(g, "Mul", "mul", fconst(g, "Const", 0.5),
-                     op2(g, "AddV2", "add", fconst(g, "Const", 1.0), c));
-    tfc_out decayed =
-        op2(g, "AddV2", "add", op2(g, "Mul", "mul", fconst(g, "Const", 1.0 - alpha), cd),
-            fconst(g, "Const", alpha));
-    return op2(g, "Mul", "Mul", from_lr, decayed);
+    tfc_out frac = tfc__op2(g, "RealDiv", "truediv", step, ds);
+    tfc_out c =
+        tfc__op1(g, "Cos", "Cos", tfc__op2(g, "Mul", "mul", tfc__fconst(g, "Const", M_PI), frac));
+    tfc_out cd = tfc__op2(g, "Mul", "mul", tfc__fconst(g, "Const", 0.5),
+                          tfc__op2(g, "AddV2", "add", tfc__fconst(g, "Const", 1.0), c));
+    tfc_out decayed = tfc__op2(g, "AddV2", "add",
+                               tfc__op2(g, "Mul", "mul", tfc__fconst(g, "Const", 1.0 - alpha), cd),
+                               tfc__fconst(g, "Const", alpha));
+    return tfc__op2(g, "Mul", "Mul", from_lr, decayed);
 }
 
 tfc_out tfc_train_cosine_decay(tfc_graph *g, double learning_rate, tfc_out global_step,
                                double decay_steps, double alpha, double warmup_steps,
                                const char *name) {
     sched s;
-    if (!begin(&s, g, global_step, name, "CosineDecay", "cosine_decay", true)) return none();
-    tfc_out lr = fconst(g, "initial_learning_rate", learning_rate);
-    tfc_out ds = fconst(g, "decay_steps", decay_steps);
+    if (!begin(&s, g, global_step, name, "CosineDecay", "cosine_decay", true)) return tfc__none();
+    tfc_out lr = tfc__fconst(g, "initial_learning_rate", learning_rate);
+    tfc_out ds = tfc__fconst(g, "decay_steps", decay_steps);
     if (!(warmup_steps > 0))
-        return end(&s, cosine(g, op2(g, "Minimum", "Minimum", s.step, ds), ds, lr, alpha));
-    tfc_out ws = fconst(g, "warmup_steps", warmup_steps);
-    tfc_out step = op2(g, "Minimum", "Minimum", s.step, op2(g, "AddV2", "add", ds, ws));
-    tfc_out warm = op2(g, "Mul", "mul", lr, op2(g, "RealDiv", "truediv", step, ws));
-    tfc_out cool = cosine(g, op2(g, "Sub", "sub", step, ws), ds, lr, alpha);
-    tfc_out in_warmup = op2(g, "Less", "Less", step, ws);
-    return end(&s, op_n(g, "SelectV2", "SelectV2", (tfc_out[]){in_warmup, warm, cool}, 3));
+        return end(&s, cosine(g, tfc__op2(g, "Minimum", "Minimum", s.step, ds), ds, lr, alpha));
+    tfc_out ws = tfc__fconst(g, "warmup_steps", warmup_steps);
+    tfc_out step = tfc__op2(g, "Minimum", "Minimum", s.step, tfc__op2(g, "AddV2", "add", ds, ws));
+    tfc_out warm = tfc__op2(g, "Mul", "mul", lr, tfc__op2(g, "RealDiv", "truediv", step, ws));
+    tfc_out cool = cosine(g, tfc__op2(g, "Sub", "sub", step, ws), ds, lr, alpha);
+    tfc_out in_warmup = tfc__op2(g, "Less", "Less", step, ws);
+    return end(&s, tfc__op_n(g, "SelectV2", "SelectV2", (tfc_out[]){in_warmup, warm, cool}, 3));
 }
