@@ -210,3 +210,53 @@ double tu_at(const tfc_tensor *t, int64_t i) {
         return 0;
     }
 }
+
+tfc_tensor *tu_tensor(tfc_dtype dt, int rank, const int64_t *dims, const double *v) {
+    tfc_shape s = tfc_shape_make(rank, dims);
+    tfc_tensor *t = NULL;
+    tfc_status st;
+    if (tfc_tensor_new(dt, &s, &t, &st)) fail_msg("tensor: %s", st.msg);
+    void *p = tfc_tensor_data(t);
+    for (int64_t i = 0; v && i < tfc_tensor_num_elements(t); i++) switch (dt) {
+        case TFC_DT_FLOAT:
+            ((float *)p)[i] = (float)v[i];
+            break;
+        case TFC_DT_DOUBLE:
+            ((double *)p)[i] = v[i];
+            break;
+        case TFC_DT_INT8:
+            ((int8_t *)p)[i] = (int8_t)v[i];
+            break;
+        case TFC_DT_INT16:
+            ((int16_t *)p)[i] = (int16_t)v[i];
+            break;
+        case TFC_DT_INT32:
+            ((int32_t *)p)[i] = (int32_t)v[i];
+            break;
+        case TFC_DT_INT64:
+            ((int64_t *)p)[i] = (int64_t)v[i];
+            break;
+        case TFC_DT_UINT8:
+            ((uint8_t *)p)[i] = (uint8_t)v[i];
+            break;
+        case TFC_DT_UINT16:
+            ((uint16_t *)p)[i] = (uint16_t)v[i];
+            break;
+        case TFC_DT_UINT32:
+            ((uint32_t *)p)[i] = (uint32_t)v[i];
+            break;
+        case TFC_DT_UINT64:
+            ((uint64_t *)p)[i] = (uint64_t)v[i];
+            break;
+        case TFC_DT_BOOL:
+            ((uint8_t *)p)[i] = v[i] != 0;
+            break;
+        default:
+            fail_msg("tu_tensor: dtype %s", tfc_dtype_name(dt));
+        }
+    return t;
+}
+
+tfc_tensor *tu_scalar(tfc_dtype dt, double v) {
+    return tu_tensor(dt, 0, NULL, &v);
+}

@@ -26,6 +26,12 @@ void tu_write_file(const char *path, const void *data, size_t n);
 /* Removes the temporary directory tree. */
 void tu_cleanup_tmp(void);
 
+/* A new tensor of dtype dt (float, double, int8..int64, uint8..uint64, bool) and the given dims
+ * holding v[0..n) converted (v NULL: zeros; fails the test for other dtypes). */
+tfc_tensor *tu_tensor(tfc_dtype dt, int rank, const int64_t *dims, const double *v);
+/* A scalar of tu_tensor's dtypes. */
+tfc_tensor *tu_scalar(tfc_dtype dt, double v);
+
 /* Element i of a numeric or bool tensor as a double (fails the test for other dtypes). */
 double tu_at(const tfc_tensor *t, int64_t i);
 

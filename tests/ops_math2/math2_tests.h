@@ -18,10 +18,6 @@ int m2_run_kernels(void);
 int m2_run_binary(void);
 int m2_run_grads(void);
 
-/* A new tensor of dt and shape (rank, dims) with element i = v[i] converted to dt (NULL: zeros). */
-tfc_tensor *m2_tensor(tfc_dtype dt, int rank, const int64_t *dims, const double *v);
-/* A scalar of dt holding v. */
-tfc_tensor *m2_scalar(tfc_dtype dt, double v);
 
 /* Runs op's kernel on in[0..nin) (Placeholders of their shapes, or of unknown shape with
  * static_unknown) with attrs from fn; fails the test on error. out[k] are new references. */

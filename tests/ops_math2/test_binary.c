@@ -70,8 +70,8 @@ static void check_case(const bin_case *c, tfc_dtype dt, size_t s, unsigned seed)
         double d = divisors[(i * 5 + seed) % (ints ? 6 : 9)];
         yv[i] = d;
     }
-    tfc_tensor *x = m2_tensor(dt, shapes[s].rx, shapes[s].x, xv);
-    tfc_tensor *y = m2_tensor(dt, shapes[s].ry, shapes[s].y, yv), *z;
+    tfc_tensor *x = tu_tensor(dt, shapes[s].rx, shapes[s].x, xv);
+    tfc_tensor *y = tu_tensor(dt, shapes[s].ry, shapes[s].y, yv), *z;
     const tfc_tensor *in[] = {x, y};
     for (int unknown = 0; unknown < 2; unknown++) {
         m2_run(c->op, in, 2, NULL, NULL, &z, 1, unknown);
@@ -116,14 +116,14 @@ static void test_integer_edges(void **state) {
     for (int t = 0; t < 2; t++) {
         tfc_dtype dt = t ? TFC_DT_INT64 : TFC_DT_INT32;
         int64_t n = 6;
-        run2("FloorDiv", m2_tensor(dt, 1, &n, a), m2_tensor(dt, 1, &n, b), q, 6);
-        run2("FloorMod", m2_tensor(dt, 1, &n, a), m2_tensor(dt, 1, &n, b), r, 6);
+        run2("FloorDiv", tu_tensor(dt, 1, &n, a), tu_tensor(dt, 1, &n, b), q, 6);
+        run2("FloorMod", tu_tensor(dt, 1, &n, a), tu_tensor(dt, 1, &n, b), r, 6);
     }
     /* INT_MIN // -1 wraps to INT_MIN; INT_MIN % -1 is 0 */
     double mn = -2147483648.0, m1 = -1;
-    run2("FloorDiv", m2_scalar(TFC_DT_INT32, mn), m2_scalar(TFC_DT_INT32, m1), &mn, 1);
-    run2("FloorMod", m2_scalar(TFC_DT_INT32, mn), m2_scalar(TFC_DT_INT32, m1), (double[]){0}, 1);
-    tfc_tensor *x = m2_scalar(TFC_DT_INT64, 0), *y = m2_scalar(TFC_DT_INT64, -1), *z;
+    run2("FloorDiv", tu_scalar(TFC_DT_INT32, mn), tu_scalar(TFC_DT_INT32, m1), &mn, 1);
+    run2("FloorMod", tu_scalar(TFC_DT_INT32, mn), tu_scalar(TFC_DT_INT32, m1), (double[]){0}, 1);
+    tfc_tensor *x = tu_scalar(TFC_DT_INT64, 0), *y = tu_scalar(TFC_DT_INT64, -1), *z;
     ((int64_t *)tfc_tensor_data(x))[0] = INT64_MIN;
     const tfc_tensor *in[] = {x, y};
     m2_run("FloorDiv", in, 2, NULL, NULL, &z, 1, false);
@@ -137,8 +137,8 @@ static void test_integer_division_by_zero(void **state) {
     for (int k = 0; k < 2; k++)
         for (int t = 0; t < 2; t++) {
             tfc_dtype dt = t ? TFC_DT_INT64 : TFC_DT_INT32;
-            tfc_tensor *x = m2_tensor(dt, 1, (int64_t[]){3}, (double[]){1, 2, 3});
-            tfc_tensor *y = m2_tensor(dt, 1, (int64_t[]){3}, (double[]){1, 0, 3}), *z;
+            tfc_tensor *x = tu_tensor(dt, 1, (int64_t[]){3}, (double[]){1, 2, 3});
+            tfc_tensor *y = tu_tensor(dt, 1, (int64_t[]){3}, (double[]){1, 0, 3}), *z;
             const tfc_tensor *in[] = {x, y};
             tfc_status st = {0};
             assert_int_equal(m2_try(ops[k], in, 2, &z, 1, &st), TFC_INVALID_ARGUMENT);
@@ -158,20 +158,20 @@ static void test_float_edges(void **state) {
         /* x // 0 is +-inf or NaN, and -5.5 // inf is floor(-0) = -0 (TF's floor(x / y), where
          * Python says -1); FloorMod(x, 0) is NaN; finite % inf keeps x's value or moves it into
          * the divisor's sign (-5.5 % inf = inf, as Python) */
-        run2("FloorDiv", m2_tensor(dt, 1, &n, a), m2_tensor(dt, 1, &n, b),
+        run2("FloorDiv", tu_tensor(dt, 1, &n, a), tu_tensor(dt, 1, &n, b),
              (double[]){INFINITY, -INFINITY, NAN, INFINITY, 0, -0.0}, 6);
-        run2("FloorMod", m2_tensor(dt, 1, &n, a), m2_tensor(dt, 1, &n, b),
+        run2("FloorMod", tu_tensor(dt, 1, &n, a), tu_tensor(dt, 1, &n, b),
              (double[]){NAN, NAN, NAN, NAN, 5.5, INFINITY}, 6);
         double c[] = {1, 0, INFINITY, NAN, -3, 6}, d[] = {0, 0, 0, 0, 2, -4};
-        run2("DivNoNan", m2_tensor(dt, 1, &n, c), m2_tensor(dt, 1, &n, d),
+        run2("DivNoNan", tu_tensor(dt, 1, &n, c), tu_tensor(dt, 1, &n, d),
              (double[]){0, 0, 0, 0, -1.5, -1.5}, 6);
     }
 }
 
 static void test_incompatible_shapes(void **state) {
     (void)state;
-    tfc_tensor *x = m2_tensor(TFC_DT_FLOAT, 2, (int64_t[]){2, 3}, NULL);
-    tfc_tensor *y = m2_tensor(TFC_DT_FLOAT, 1, (int64_t[]){4}, NULL), *z;
+    tfc_tensor *x = tu_tensor(TFC_DT_FLOAT, 2, (int64_t[]){2, 3}, NULL);
+    tfc_tensor *y = tu_tensor(TFC_DT_FLOAT, 1, (int64_t[]){4}, NULL), *z;
     const tfc_tensor *in[] = {x, y};
     tfc_status st = {0};
     assert_int_not_equal(tu_run_op(NULL, "FloorMod", in, 2, NULL, NULL, &z, 1, true, &st), TFC_OK);
@@ -186,7 +186,7 @@ static void test_binary_threads(void **state) {
     double *xv = malloc(sizeof *xv * 300000), yv[1000];
     for (int64_t i = 0; i < 300000; i++) xv[i] = (double)(i % 97) - 48.3;
     for (int i = 0; i < 1000; i++) yv[i] = divisors[i % 9];
-    tfc_tensor *x = m2_tensor(TFC_DT_FLOAT, 2, xd, xv), *y = m2_tensor(TFC_DT_FLOAT, 1, yd, yv);
+    tfc_tensor *x = tu_tensor(TFC_DT_FLOAT, 2, xd, xv), *y = tu_tensor(TFC_DT_FLOAT, 1, yd, yv);
     free(xv);
     tfc_threadpool *pool;
     tfc_status st = {0};

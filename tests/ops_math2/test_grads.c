@@ -14,7 +14,7 @@ static tfc_tensor *ramp(int rank, const int64_t *dims, double off, double step) 
     int64_t n = tfc_shape_num_elements(&s);
     double v[64];
     for (int64_t i = 0; i < n; i++) v[i] = off + step * (double)i;
-    return m2_tensor(TFC_DT_DOUBLE, rank, dims, v);
+    return tu_tensor(TFC_DT_DOUBLE, rank, dims, v);
 }
 
 static tfc_out cnst(tfc_graph *g, tfc_tensor *t) {
@@ -98,7 +98,7 @@ static void test_binary_grads(void **state) {
     /* DivNoNan's gradients are 0 where the divisor is 0 (no NaN reaches the input) */
     tfc_graph *g = tfc_graph_new();
     tfc_out x = tfc_placeholder(g, "x", TFC_DT_DOUBLE, &(tfc_shape){1, {3}});
-    tfc_out c = cnst(g, m2_tensor(TFC_DT_DOUBLE, 1, (int64_t[]){3}, (double[]){2, 0, -4}));
+    tfc_out c = cnst(g, tu_tensor(TFC_DT_DOUBLE, 1, (int64_t[]){3}, (double[]){2, 0, -4}));
     check(g, x, ramp(1, (int64_t[]){3}, 0.5, 1.0), node(g, "DivNoNan", (tfc_out[]){x, c}, 2),
           "DivNoNan zero divisor");
 }

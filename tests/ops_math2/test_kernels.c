@@ -31,7 +31,7 @@ static void spread(double *v, int64_t n, double lo, double hi, unsigned seed) {
 
 static void check_unary(const un_case *c, tfc_dtype dt, int rank, const int64_t *dims,
                         const double *v) {
-    tfc_tensor *x = m2_tensor(dt, rank, dims, v), *y;
+    tfc_tensor *x = tu_tensor(dt, rank, dims, v), *y;
     const tfc_tensor *in[] = {x};
     for (int unknown = 0; unknown < 2; unknown++) {
         m2_run(c->op, in, 1, NULL, NULL, &y, 1, unknown);
@@ -102,14 +102,14 @@ static void test_unary_edges(void **state) {
             check_unary(&cases[c], t ? TFC_DT_DOUBLE : TFC_DT_FLOAT, 1, &n, v);
     /* the largest float below 0.5 rounds down: a naive floor(x + 0.5) would give 1 */
     double below = (double)nextafterf(0.5f, 0.0f);
-    tfc_tensor *x = m2_tensor(TFC_DT_FLOAT, 0, NULL, &below), *y;
+    tfc_tensor *x = tu_tensor(TFC_DT_FLOAT, 0, NULL, &below), *y;
     const tfc_tensor *in[] = {x};
     m2_run("Round", in, 1, NULL, NULL, &y, 1, false);
     assert_true(*(const float *)tfc_tensor_data_const(y) == 0.0f);
     tfc_tensor_unref(y), tfc_tensor_unref(x);
     /* banker's rounding, spelled out */
     double halves[] = {-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5}, even[] = {-2, -2, -0.0, 0, 2, 2, 4};
-    x = m2_tensor(TFC_DT_DOUBLE, 1, (int64_t[]){7}, halves);
+    x = tu_tensor(TFC_DT_DOUBLE, 1, (int64_t[]){7}, halves);
     in[0] = x;
     m2_run("Round", in, 1, NULL, NULL, &y, 1, false);
     m2_assert_close("Round halves", y, even, 7, 0, 0);
@@ -122,7 +122,7 @@ static void test_round_integers(void **state) {
     double v[] = {0, 1, -1, 7, -7, 2147483647.0, -2147483648.0};
     for (int t = 0; t < 2; t++) {
         tfc_dtype dt = t ? TFC_DT_INT64 : TFC_DT_INT32;
-        tfc_tensor *x = m2_tensor(dt, 1, (int64_t[]){7}, v), *y;
+        tfc_tensor *x = tu_tensor(dt, 1, (int64_t[]){7}, v), *y;
         const tfc_tensor *in[] = {x};
         m2_run("Round", in, 1, NULL, NULL, &y, 1, false);
         assert_int_equal(tfc_tensor_dtype(y), dt);
@@ -136,7 +136,7 @@ static void test_unary_type_sets(void **state) {
     (void)state;
     static const char *ops[] = {"Floor", "Ceil", "Cos", "Sin", "Log1p"};
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
-        tfc_tensor *x = m2_scalar(TFC_DT_INT32, 3), *y;
+        tfc_tensor *x = tu_scalar(TFC_DT_INT32, 3), *y;
         const tfc_tensor *in[] = {x};
         tfc_status st = {0};
         assert_int_equal(m2_try(ops[k], in, 1, &y, 1, &st), TFC_INVALID_ARGUMENT);
@@ -149,7 +149,7 @@ static void test_unary_type_sets(void **state) {
 
 static void range_case(tfc_dtype dt, double start, double limit, double delta, const double *want,
                        int64_t n) {
-    tfc_tensor *a = m2_scalar(dt, start), *b = m2_scalar(dt, limit), *c = m2_scalar(dt, delta), *y;
+    tfc_tensor *a = tu_scalar(dt, start), *b = tu_scalar(dt, limit), *c = tu_scalar(dt, delta), *y;
     const tfc_tensor *in[] = {a, b, c};
     m2_run("Range", in, 3, NULL, NULL, &y, 1, false);
     assert_int_equal(tfc_tensor_dtype(y), dt);
@@ -173,10 +173,10 @@ static void test_range(void **state) {
     range_case(TFC_DT_FLOAT, 0, 1, 0.25, (double[]){0, 0.25, 0.5, 0.75}, 4);
     range_case(TFC_DT_DOUBLE, 0.5, 2, 0.4, (double[]){0.5, 0.9, 1.3, 1.7}, 4);
     /* the count of a span that crosses the int64 range does not overflow */
-    tfc_tensor *a = m2_scalar(TFC_DT_INT64, 0), *b = m2_scalar(TFC_DT_INT64, 0), *c;
+    tfc_tensor *a = tu_scalar(TFC_DT_INT64, 0), *b = tu_scalar(TFC_DT_INT64, 0), *c;
     ((int64_t *)tfc_tensor_data(a))[0] = INT64_MIN;
     ((int64_t *)tfc_tensor_data(b))[0] = INT64_MAX;
-    c = m2_scalar(TFC_DT_INT64, 0);
+    c = tu_scalar(TFC_DT_INT64, 0);
     ((int64_t *)tfc_tensor_data(c))[0] = INT64_MAX;
     const tfc_tensor *in[] = {a, b, c};
     tfc_tensor *y;
@@ -187,8 +187,8 @@ static void test_range(void **state) {
 }
 
 static void range_error(double start, double limit, double delta, const char *frag) {
-    tfc_tensor *a = m2_scalar(TFC_DT_INT32, start), *b = m2_scalar(TFC_DT_INT32, limit);
-    tfc_tensor *c = m2_scalar(TFC_DT_INT32, delta), *y;
+    tfc_tensor *a = tu_scalar(TFC_DT_INT32, start), *b = tu_scalar(TFC_DT_INT32, limit);
+    tfc_tensor *c = tu_scalar(TFC_DT_INT32, delta), *y;
     const tfc_tensor *in[] = {a, b, c};
     tfc_status st = {0};
     assert_int_equal(m2_try("Range", in, 3, &y, 1, &st), TFC_INVALID_ARGUMENT);
@@ -203,8 +203,8 @@ static void test_range_errors(void **state) {
     range_error(3, 5, -1, "Requires start >= limit when delta < 0: 3/5");
     range_error(3, 5, 0, "Requires delta != 0");
     /* a vector start: the kernel (unknown static shapes) names the argument */
-    tfc_tensor *a = m2_tensor(TFC_DT_INT32, 1, (int64_t[]){2}, (double[]){1, 2});
-    tfc_tensor *b = m2_scalar(TFC_DT_INT32, 5), *c = m2_scalar(TFC_DT_INT32, 1), *y;
+    tfc_tensor *a = tu_tensor(TFC_DT_INT32, 1, (int64_t[]){2}, (double[]){1, 2});
+    tfc_tensor *b = tu_scalar(TFC_DT_INT32, 5), *c = tu_scalar(TFC_DT_INT32, 1), *y;
     const tfc_tensor *in[] = {a, b, c};
     tfc_status st = {0};
     assert_int_not_equal(tu_run_op(NULL, "Range", in, 3, NULL, NULL, &y, 1, true, &st), TFC_OK);
@@ -219,8 +219,8 @@ static void test_range_errors(void **state) {
 static void test_range_static_shape(void **state) {
     (void)state;
     tfc_graph *g = tfc_graph_new();
-    tfc_tensor *t[3] = {m2_scalar(TFC_DT_INT32, 1), m2_scalar(TFC_DT_INT32, 10),
-                        m2_scalar(TFC_DT_INT32, 2)};
+    tfc_tensor *t[3] = {tu_scalar(TFC_DT_INT32, 1), tu_scalar(TFC_DT_INT32, 10),
+                        tu_scalar(TFC_DT_INT32, 2)};
     tfc_out c[3];
     for (int i = 0; i < 3; i++) c[i] = tfc_const(g, "c", t[i]);
     tfc_node_builder *b = tfc_node_begin(g, "Range", NULL);
@@ -257,7 +257,7 @@ static void test_rank(void **state) {
     } shapes[] = {{0, {0}}, {1, {3}}, {3, {2, 1, 4}}, {4, {1, 0, 2, 2}}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
         for (int unknown = 0; unknown < 2; unknown++) {
-            tfc_tensor *x = m2_tensor(TFC_DT_FLOAT, shapes[s].rank, shapes[s].dims, NULL), *y;
+            tfc_tensor *x = tu_tensor(TFC_DT_FLOAT, shapes[s].rank, shapes[s].dims, NULL), *y;
             const tfc_tensor *in[] = {x};
             m2_run("Rank", in, 1, NULL, NULL, &y, 1, unknown);
             assert_int_equal(tfc_tensor_dtype(y), TFC_DT_INT32);
@@ -273,7 +273,7 @@ static void test_stop_gradient_value(void **state) {
                                       TFC_DT_BOOL};
     double v[] = {1, -2, 0, 4, 5, 6};
     for (int t = 0; t < 5; t++) {
-        tfc_tensor *x = m2_tensor(types[t], 2, (int64_t[]){2, 3}, v), *y;
+        tfc_tensor *x = tu_tensor(types[t], 2, (int64_t[]){2, 3}, v), *y;
         const tfc_tensor *in[] = {x};
         m2_run("StopGradient", in, 1, NULL, NULL, &y, 1, false);
         assert_true(tfc_tensor_equal(x, y));
@@ -292,7 +292,7 @@ static void test_l2_loss(void **state) {
             int64_t n = sizes[k];
             double *v = malloc(sizeof *v * (size_t)(n ? n : 1));
             spread(v, n, -3, 3, (unsigned)k);
-            tfc_tensor *x = m2_tensor(dt, 1, &n, v), *y;
+            tfc_tensor *x = tu_tensor(dt, 1, &n, v), *y;
             double want = 0;
             for (int64_t i = 0; i < n; i++) want += tu_at(x, i) * tu_at(x, i);
             want /= 2;
@@ -308,12 +308,12 @@ static void test_l2_loss(void **state) {
         }
     /* a matrix with an infinity and one with a NaN */
     double v[] = {1, 2, INFINITY, 3}, w[] = {1, NAN, 2, 3};
-    tfc_tensor *x = m2_tensor(TFC_DT_FLOAT, 2, (int64_t[]){2, 2}, v), *y;
+    tfc_tensor *x = tu_tensor(TFC_DT_FLOAT, 2, (int64_t[]){2, 2}, v), *y;
     const tfc_tensor *in[] = {x};
     m2_run("L2Loss", in, 1, NULL, NULL, &y, 1, false);
     assert_true(isinf(tu_at(y, 0)));
     tfc_tensor_unref(x), tfc_tensor_unref(y);
-    x = m2_tensor(TFC_DT_DOUBLE, 2, (int64_t[]){2, 2}, w);
+    x = tu_tensor(TFC_DT_DOUBLE, 2, (int64_t[]){2, 2}, w);
     in[0] = x;
     m2_run("L2Loss", in, 1, NULL, NULL, &y, 1, true);
     assert_true(isnan(tu_at(y, 0)));
@@ -326,7 +326,7 @@ static void test_l2_loss_threads(void **state) {
     int64_t n = 1 << 20;
     double *v = malloc(sizeof *v * (size_t)n);
     spread(v, n, -1, 1, 99);
-    tfc_tensor *x = m2_tensor(TFC_DT_FLOAT, 1, &n, v), *y1, *y4;
+    tfc_tensor *x = tu_tensor(TFC_DT_FLOAT, 1, &n, v), *y1, *y4;
     free(v);
     tfc_threadpool *pool;
     tfc_status st = {0};

@@ -1,38 +1,7 @@
 /* Helpers of the math2 op tests (math2_tests.h) and the test executable's main. */
 #include "math2_tests.h"
 
-tfc_tensor *m2_tensor(tfc_dtype dt, int rank, const int64_t *dims, const double *v) {
-    tfc_shape s = tfc_shape_make(rank, dims);
-    tfc_tensor *t = NULL;
-    tfc_status st;
-    if (tfc_tensor_new(dt, &s, &t, &st)) fail_msg("tensor: %s", st.msg);
-    memset(tfc_tensor_data(t), 0, tfc_tensor_byte_size(t));
-    void *p = tfc_tensor_data(t);
-    for (int64_t i = 0; v && i < tfc_tensor_num_elements(t); i++) switch (dt) {
-        case TFC_DT_FLOAT:
-            ((float *)p)[i] = (float)v[i];
-            break;
-        case TFC_DT_DOUBLE:
-            ((double *)p)[i] = v[i];
-            break;
-        case TFC_DT_INT32:
-            ((int32_t *)p)[i] = (int32_t)v[i];
-            break;
-        case TFC_DT_INT64:
-            ((int64_t *)p)[i] = (int64_t)v[i];
-            break;
-        case TFC_DT_BOOL:
-            ((uint8_t *)p)[i] = v[i] != 0;
-            break;
-        default:
-            fail_msg("m2_tensor: dtype %s", tfc_dtype_name(dt));
-        }
-    return t;
-}
 
-tfc_tensor *m2_scalar(tfc_dtype dt, double v) {
-    return m2_tensor(dt, 0, NULL, &v);
-}
 
 void m2_run(const char *op, const tfc_tensor *const *in, int nin, tu_attrs_fn fn, const void *ctx,
             tfc_tensor **out, int nout, bool static_unknown) {

@@ -18,9 +18,6 @@ int to_run_kernels(void);
 int to_run_minimize(void);
 int to_run_fit(void);
 
-/* A tensor of dt (float, double, int32, int64) and dims holding v[i] (asserts success). */
-tfc_tensor *to_tensor(tfc_dtype dt, int rank, const int64_t *dims, const double *v);
-tfc_tensor *to_scalar(tfc_dtype dt, double v);
 /* A Const holding such a tensor. */
 tfc_out to_const(tfc_graph *g, const char *name, tfc_dtype dt, int rank, const int64_t *dims,
                  const double *v);
@@ -34,8 +31,6 @@ tfc_out to_op2(tfc_graph *g, const char *op, tfc_out a, tfc_out b);
 /* Sum of every element of a vector. */
 tfc_out to_sum(tfc_graph *g, tfc_out x);
 
-/* Element i as double. */
-double to_at(const tfc_tensor *t, int64_t i);
 tfc_session *to_session(tfc_graph *g, int threads);
 /* Runs fetch (one output) or targets; fail the test on error. */
 tfc_tensor *to_fetch(tfc_session *s, tfc_out o);

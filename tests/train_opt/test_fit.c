@@ -53,12 +53,12 @@ static void linear_regression(const tfc_optimizer_opts *o, int steps) {
     tfc_tensor *wt = to_fetch(s, w.value), *bt = to_fetch(s, b.value), *lt = to_fetch(s, loss);
     tfc_tensor *gs = to_fetch(s, step.value);
     const char *name = tfc_optimizer_kind_name(o->kind);
-    if (fabs(to_at(wt, 0) - 3) > 0.02 || fabs(to_at(bt, 0) - 2) > 0.02)
-        fail_msg("%s: w = %g, b = %g after %d steps (want 3, 2)", name, to_at(wt, 0), to_at(bt, 0),
+    if (fabs(tu_at(wt, 0) - 3) > 0.02 || fabs(tu_at(bt, 0) - 2) > 0.02)
+        fail_msg("%s: w = %g, b = %g after %d steps (want 3, 2)", name, tu_at(wt, 0), tu_at(bt, 0),
                  steps);
     /* the noise is uniform in [-0.05, 0.05): variance 0.05^2 / 3 */
-    if (to_at(lt, 0) > 1.2 * 0.05 * 0.05 / 3) fail_msg("%s: loss %g", name, to_at(lt, 0));
-    assert_int_equal((int64_t)to_at(gs, 0), steps);
+    if (tu_at(lt, 0) > 1.2 * 0.05 * 0.05 / 3) fail_msg("%s: loss %g", name, tu_at(lt, 0));
+    assert_int_equal((int64_t)tu_at(gs, 0), steps);
     tfc_tensor_unref(wt), tfc_tensor_unref(bt), tfc_tensor_unref(lt), tfc_tensor_unref(gs);
     tfc_session_free(s);
     tfc_graph_free(g);
@@ -105,10 +105,10 @@ static void xor_mlp(const tfc_optimizer_opts *o, bool resource, int steps) {
     assert_int_equal(tfc_alloc_total_count() - before, 0);
     tfc_tensor *pt = to_fetch(s, p), *lt = to_fetch(s, loss);
     int right = 0;
-    for (int i = 0; i < 4; i++) right += (to_at(pt, i) > 0.5) == (labels[i] > 0.5);
-    if (right != 4 || to_at(lt, 0) > 0.02)
+    for (int i = 0; i < 4; i++) right += (tu_at(pt, i) > 0.5) == (labels[i] > 0.5);
+    if (right != 4 || tu_at(lt, 0) > 0.02)
         fail_msg("%s: %d of 4 right, loss %g, p = [%g %g %g %g]", tfc_optimizer_kind_name(o->kind),
-                 right, to_at(lt, 0), to_at(pt, 0), to_at(pt, 1), to_at(pt, 2), to_at(pt, 3));
+                 right, tu_at(lt, 0), tu_at(pt, 0), tu_at(pt, 1), tu_at(pt, 2), tu_at(pt, 3));
     tfc_tensor_unref(pt), tfc_tensor_unref(lt);
     tfc_session_free(s);
     tfc_graph_free(g);

@@ -144,7 +144,7 @@ static void run_case(const apply_case *c, tfc_dtype dt, bool resource, bool flag
     for (int step = 0; step < 3; step++) {
         double gv[N];
         for (int i = 0; i < N; i++) gv[i] = as(dt, grad_at(step, i));
-        tfc_tensor *gt = to_tensor(dt, 1, &n, gv);
+        tfc_tensor *gt = tu_tensor(dt, 1, &n, gv);
         tfc_status st;
         tfc_tensor *out = NULL;
         tfc_out out0 = tfc_node_output(apply, 0);
@@ -246,8 +246,8 @@ static void test_kernel_errors(void **state) {
     tfc_node *ada = tfc_node_finish(b);
     to_graph_ok(g);
     tfc_session *s = to_session(g, 1);
-    tfc_tensor *g2 = to_tensor(TFC_DT_FLOAT, 1, (int64_t[]){2}, (double[]){1, 1});
-    tfc_tensor *g3 = to_tensor(TFC_DT_FLOAT, 1, (int64_t[]){3}, (double[]){1, 1, 1});
+    tfc_tensor *g2 = tu_tensor(TFC_DT_FLOAT, 1, (int64_t[]){2}, (double[]){1, 1});
+    tfc_tensor *g3 = tu_tensor(TFC_DT_FLOAT, 1, (int64_t[]){3}, (double[]){1, 1, 1});
     tfc_feed f2 = {grad, g2}, f3 = {grad, g3};
     assert_int_equal(tfc_session_run(s, &f2, 1, NULL, 0, NULL, &gd, 1, &st),
                      TFC_FAILED_PRECONDITION);
@@ -339,7 +339,7 @@ static void test_steps_allocate_nothing(void **state) {
         double mk = 0, wk = 1;
         for (int k = 0; k < 6; k++) mk = mk * 0.5 + 1, wk -= 0.5 * mk;
         tfc_tensor *t = to_fetch(s, w.value);
-        assert_float_equal(to_at(t, 999), wk, 1e-6);
+        assert_float_equal(tu_at(t, 999), wk, 1e-6);
         tfc_tensor_unref(t);
         tfc_session_free(s);
         tfc_graph_free(g);
@@ -379,8 +379,8 @@ static void test_large_variable_on_the_pool(void **state) {
         double lr_t =
             (double)(float)0.01 * sqrt(1 - (double)(float)0.999) / (1 - (double)(float)0.9);
         double want = wf - lr_t * mm / (sqrt(vvv) + (double)(float)1e-7);
-        if (fabs(to_at(t, i) - want) > 1e-6 + 1e-5 * fabs(want))
-            fail_msg("element %d: %.9g, want %.9g", i, to_at(t, i), want);
+        if (fabs(tu_at(t, i) - want) > 1e-6 + 1e-5 * fabs(want))
+            fail_msg("element %d: %.9g, want %.9g", i, tu_at(t, i), want);
     }
     tfc_tensor_unref(t);
     tfc_session_free(s);

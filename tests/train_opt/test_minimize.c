@@ -358,8 +358,8 @@ static void test_large_slot_initializers(void **state) {
     tfc_tensor *wv = to_fetch(s, w.value);
     for (int i = 0; i < 3000; i += 299) {
         double gi = 2 * (float)init[i], a = (double)(float)0.1 + gi * gi;
-        assert_float_equal(to_at(acc, i), a, 1e-5 * a);
-        assert_float_equal(to_at(wv, i), (float)init[i] - f32(0.1) * gi / sqrt(a), 1e-6);
+        assert_float_equal(tu_at(acc, i), a, 1e-5 * a);
+        assert_float_equal(tu_at(wv, i), (float)init[i] - f32(0.1) * gi / sqrt(a), 1e-6);
     }
     tfc_tensor_unref(acc), tfc_tensor_unref(wv);
     tfc_session_free(s);
@@ -466,7 +466,7 @@ static void test_clip_by_global_norm(void **state) {
         to_expect_out(s, same[0], (double[]){3, 4}, 2, rtol, "unclipped a");
         to_expect_out(s, same[2], (double[]){12}, 1, rtol, "unclipped b");
         tfc_tensor *r = to_fetch(s, nan_out);
-        assert_true(isnan(to_at(r, 0)) && isnan(to_at(r, 1)));
+        assert_true(isnan(tu_at(r, 0)) && isnan(tu_at(r, 1)));
         assert_int_equal(tfc_tensor_dtype(r), dt);
         tfc_tensor_unref(r);
         tfc_session_free(s);
@@ -543,7 +543,7 @@ static void test_update_ops_and_learning_rate_tensor(void **state) {
     double wv[2] = {w_init[0], w_init[1]};
     for (int k = 0; k < 2; k++) {
         float rate = k ? 0.25f : 0.125f;
-        tfc_tensor *lt = to_scalar(TFC_DT_FLOAT, rate);
+        tfc_tensor *lt = tu_scalar(TFC_DT_FLOAT, rate);
         if (tfc_session_run(s, &(tfc_feed){lr, lt}, 1, NULL, 0, NULL, &train, 1, &st))
             fail_msg("%s", st.msg);
         tfc_tensor_unref(lt);

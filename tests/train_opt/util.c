@@ -1,38 +1,11 @@
 /* Helpers of the optimizer tests (opt_tests.h). */
 #include "opt_tests.h"
 
-tfc_tensor *to_tensor(tfc_dtype dt, int rank, const int64_t *dims, const double *v) {
-    tfc_shape s = tfc_shape_make(rank, dims);
-    tfc_tensor *t = NULL;
-    tfc_status st;
-    if (tfc_tensor_new(dt, &s, &t, &st) != TFC_OK) fail_msg("tensor: %s", st.msg);
-    void *p = tfc_tensor_data(t);
-    for (int64_t i = 0; i < tfc_tensor_num_elements(t); i++) switch (dt) {
-        case TFC_DT_FLOAT:
-            ((float *)p)[i] = (float)v[i];
-            break;
-        case TFC_DT_DOUBLE:
-            ((double *)p)[i] = v[i];
-            break;
-        case TFC_DT_INT32:
-            ((int32_t *)p)[i] = (int32_t)v[i];
-            break;
-        case TFC_DT_INT64:
-            ((int64_t *)p)[i] = (int64_t)v[i];
-            break;
-        default:
-            fail_msg("to_tensor: dtype %d", dt);
-        }
-    return t;
-}
 
-tfc_tensor *to_scalar(tfc_dtype dt, double v) {
-    return to_tensor(dt, 0, NULL, &v);
-}
 
 tfc_out to_const(tfc_graph *g, const char *name, tfc_dtype dt, int rank, const int64_t *dims,
                  const double *v) {
-    tfc_tensor *t = to_tensor(dt, rank, dims, v);
+    tfc_tensor *t = tu_tensor(dt, rank, dims, v);
     tfc_out o = tfc_const(g, name, t);
     tfc_tensor_unref(t);
     return o;
@@ -71,22 +44,6 @@ tfc_out to_sum(tfc_graph *g, tfc_out x) {
     return to_op2(g, "Sum", x, a);
 }
 
-double to_at(const tfc_tensor *t, int64_t i) {
-    const void *p = tfc_tensor_data_const(t);
-    switch (tfc_tensor_dtype(t)) {
-    case TFC_DT_FLOAT:
-        return ((const float *)p)[i];
-    case TFC_DT_DOUBLE:
-        return ((const double *)p)[i];
-    case TFC_DT_INT32:
-        return ((const int32_t *)p)[i];
-    case TFC_DT_INT64:
-        return (double)((const int64_t *)p)[i];
-    default:
-        fail_msg("to_at: dtype %d", tfc_tensor_dtype(t));
-    }
-    return 0;
-}
 
 tfc_session *to_session(tfc_graph *g, int threads) {
     tfc_session *s = NULL;
@@ -113,7 +70,7 @@ void to_expect(const tfc_tensor *t, const double *want, int64_t n, double rtol, 
                const char *what) {
     assert_int_equal(tfc_tensor_num_elements(t), n);
     for (int64_t i = 0; i < n; i++) {
-        double got = to_at(t, i);
+        double got = tu_at(t, i);
         if (!(fabs(got - want[i]) <= atol + rtol * fabs(want[i])))
             fail_msg("%s: element %lld is %.9g, want %.9g", what, (long long)i, got, want[i]);
     }

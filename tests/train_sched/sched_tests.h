@@ -18,9 +18,6 @@ int ts_run_schedules(void);
 int ts_run_losses(void);
 int ts_run_metrics(void);
 
-/* A new tensor of dt (float32, float64, int32, int64, bool) and shape with element i = v[i]. */
-tfc_tensor *ts_tensor(tfc_dtype dt, int rank, const int64_t *dims, const double *v);
-tfc_tensor *ts_scalar(tfc_dtype dt, double v);
 
 /* A Const holding a new tensor like ts_tensor's. */
 tfc_out ts_const(tfc_graph *g, tfc_dtype dt, int rank, const int64_t *dims, const double *v);

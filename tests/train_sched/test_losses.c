@@ -177,8 +177,8 @@ static void test_mean_squared_error_reductions(void **state) {
     tfc_session *s;
     tfc_status st = {0};
     TU_OK(tfc_session_new(g, NULL, &s, &st));
-    tfc_tensor *pt = ts_tensor(TFC_DT_FLOAT, 2, (int64_t[]){2, 2}, p);
-    tfc_tensor *lt = ts_tensor(TFC_DT_FLOAT, 2, (int64_t[]){2, 2}, l);
+    tfc_tensor *pt = tu_tensor(TFC_DT_FLOAT, 2, (int64_t[]){2, 2}, p);
+    tfc_tensor *lt = tu_tensor(TFC_DT_FLOAT, 2, (int64_t[]){2, 2}, l);
     tfc_feed f[2] = {{pred, pt}, {lab, lt}};
     ts_close("mse unknown shapes", ts_run1(s, f, 2, loss), (se[0] + se[1] + se[2] + se[3]) / 4,
              1e-6);
@@ -232,7 +232,7 @@ static void test_loss_gradients(void **state) {
             loss = tfc_losses_huber_loss(g, ts_const(g, TFC_DT_FLOAT, 2, d34, onehot), x,
                                          &(tfc_loss_opts){.delta = 0.8});
         ts_graph_ok(g);
-        tfc_tensor *xv = ts_tensor(TFC_DT_FLOAT, 2, d34, logits_v);
+        tfc_tensor *xv = tu_tensor(TFC_DT_FLOAT, 2, d34, logits_v);
         double err;
         tfc_status st = {0};
         if (tfc_compute_gradient_error(g, x, xv, loss, 1e-2, &err, &st) != TFC_OK)

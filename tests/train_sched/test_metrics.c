@@ -45,8 +45,8 @@ static void fx_free(fixture *f) {
 /* Runs update_op on batch b (feeding weights too when asked) and returns its output. */
 static double fx_update(fixture *f, tfc_metric m, const batch *b, tfc_dtype dt, bool weighted) {
     int64_t n = 4;
-    tfc_tensor *l = ts_tensor(dt, 1, &n, b->labels), *p = ts_tensor(dt, 1, &n, b->pred);
-    tfc_tensor *w = ts_tensor(TFC_DT_FLOAT, 1, &n, b->weights);
+    tfc_tensor *l = tu_tensor(dt, 1, &n, b->labels), *p = tu_tensor(dt, 1, &n, b->pred);
+    tfc_tensor *w = tu_tensor(TFC_DT_FLOAT, 1, &n, b->weights);
     tfc_feed feeds[3] = {{f->labels, l}, {f->pred, p}, {f->weights, w}};
     double v = ts_run1(f->s, feeds, weighted ? 3 : 2, tfc_node_output(m.update_op, 0));
     tfc_tensor_unref(l), tfc_tensor_unref(p), tfc_tensor_unref(w);

@@ -22,7 +22,7 @@ static void sweep(tfc_graph *g, tfc_out step, tfc_out lr, ref_fn ref, const void
     tfc_status st = {0};
     TU_OK(tfc_session_new(g, NULL, &s, &st));
     for (int i = 0; i < NSTEPS; i++) {
-        tfc_tensor *v = ts_scalar(tfc_out_dtype(step), (double)steps[i]);
+        tfc_tensor *v = tu_scalar(tfc_out_dtype(step), (double)steps[i]);
         tfc_feed f = {step, v};
         char buf[96];
         snprintf(buf, sizeof buf, "%s at step %lld", what, (long long)steps[i]);
@@ -238,14 +238,14 @@ static void test_cosine_decay(void **state) {
 static void test_step_variable(void **state) {
     (void)state;
     tfc_graph *g = tfc_graph_new();
-    tfc_tensor *zero = ts_scalar(TFC_DT_INT64, 0);
+    tfc_tensor *zero = tu_scalar(TFC_DT_INT64, 0);
     tfc_var gs =
         tfc_variable(g, "global_step", tfc_const(g, "global_step/initial_value", zero), false);
     tfc_tensor_unref(zero);
     tfc_out lr = tfc_train_exponential_decay(g, 0.1, gs.ref, 10, 0.5, true, NULL);
     tfc_node_builder *b = tfc_node_begin(g, "AssignAdd", "increment");
     tfc_node_add_input(b, gs.ref);
-    tfc_tensor *one = ts_scalar(TFC_DT_INT64, 7);
+    tfc_tensor *one = tu_scalar(TFC_DT_INT64, 7);
     tfc_node_add_input(b, tfc_const(g, "one", one));
     tfc_tensor_unref(one);
     tfc_node *inc = tfc_node_finish(b);
@@ -317,7 +317,7 @@ static void test_schedules_export(void **state) {
     TU_OK(tfc_session_new(h, NULL, &s2, &st));
     tfc_out step2 = tfc_graph_find_output(h, "global_step");
     for (int64_t k = 0; k < 40; k += 3) {
-        tfc_tensor *t = ts_scalar(TFC_DT_INT64, (double)k);
+        tfc_tensor *t = tu_scalar(TFC_DT_INT64, (double)k);
         tfc_feed f1 = {step, t}, f2 = {step2, t};
         for (int i = 0; i < 5; i++) {
             tfc_out o = tfc_graph_find_output(h, tfc_node_name(lrs[i].node));

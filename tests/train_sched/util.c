@@ -1,40 +1,10 @@
 /* Helpers of the schedule, loss and metric tests (sched_tests.h) and the executable's main. */
 #include "sched_tests.h"
 
-tfc_tensor *ts_tensor(tfc_dtype dt, int rank, const int64_t *dims, const double *v) {
-    tfc_shape s = tfc_shape_make(rank, dims);
-    tfc_tensor *t = NULL;
-    tfc_status st;
-    if (tfc_tensor_new(dt, &s, &t, &st)) fail_msg("tensor: %s", st.msg);
-    void *p = tfc_tensor_data(t);
-    for (int64_t i = 0; i < tfc_tensor_num_elements(t); i++) switch (dt) {
-        case TFC_DT_FLOAT:
-            ((float *)p)[i] = (float)v[i];
-            break;
-        case TFC_DT_DOUBLE:
-            ((double *)p)[i] = v[i];
-            break;
-        case TFC_DT_INT32:
-            ((int32_t *)p)[i] = (int32_t)v[i];
-            break;
-        case TFC_DT_INT64:
-            ((int64_t *)p)[i] = (int64_t)v[i];
-            break;
-        case TFC_DT_BOOL:
-            ((uint8_t *)p)[i] = v[i] != 0;
-            break;
-        default:
-            fail_msg("ts_tensor: dtype %s", tfc_dtype_name(dt));
-        }
-    return t;
-}
 
-tfc_tensor *ts_scalar(tfc_dtype dt, double v) {
-    return ts_tensor(dt, 0, NULL, &v);
-}
 
 tfc_out ts_const(tfc_graph *g, tfc_dtype dt, int rank, const int64_t *dims, const double *v) {
-    tfc_tensor *t = ts_tensor(dt, rank, dims, v);
+    tfc_tensor *t = tu_tensor(dt, rank, dims, v);
     tfc_out c = tfc_const(g, "c", t);
     tfc_tensor_unref(t);
     return c;
