@@ -40,19 +40,12 @@ TFC__UNARY_LOOP(sin_f64, double, sin(a))
 TFC__UNARY_LOOP(log1p_f32, float, log1pf(a))
 TFC__UNARY_LOOP(log1p_f64, double, log1p(a))
 
-#define UNARY_KERNEL(NAME, ...)                                                                    \
-    static const tfc__unary_op op_##NAME = {__VA_ARGS__};                                          \
-    static tfc_code NAME##_compute(tfc_kernel_ctx *c, void *state) {                               \
-        (void)state;                                                                               \
-        return tfc__unary_compute(c, &op_##NAME);                                                  \
-    }                                                                                              \
-    const tfc_kernel tfc__kernel_##NAME = {.compute = NAME##_compute};
-UNARY_KERNEL(floor, "Floor", floor_f32, floor_f64, NULL, NULL)
-UNARY_KERNEL(ceil, "Ceil", ceil_f32, ceil_f64, NULL, NULL)
-UNARY_KERNEL(round, "Round", round_f32, round_f64, round_i32, round_i64)
-UNARY_KERNEL(cos, "Cos", cos_f32, cos_f64, NULL, NULL)
-UNARY_KERNEL(sin, "Sin", sin_f32, sin_f64, NULL, NULL)
-UNARY_KERNEL(log1p, "Log1p", log1p_f32, log1p_f64, NULL, NULL)
+TFC__UNARY_KERNEL(floor, "Floor", floor_f32, floor_f64, NULL, NULL)
+TFC__UNARY_KERNEL(ceil, "Ceil", ceil_f32, ceil_f64, NULL, NULL)
+TFC__UNARY_KERNEL(round, "Round", round_f32, round_f64, round_i32, round_i64)
+TFC__UNARY_KERNEL(cos, "Cos", cos_f32, cos_f64, NULL, NULL)
+TFC__UNARY_KERNEL(sin, "Sin", sin_f32, sin_f64, NULL, NULL)
+TFC__UNARY_KERNEL(log1p, "Log1p", log1p_f32, log1p_f64, NULL, NULL)
 
 /* ---- Broadcasting binary ---- */
 

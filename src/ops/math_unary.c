@@ -27,20 +27,13 @@ TFC__UNARY_LOOP(log_f64, double, log(a))
 TFC__UNARY_LOOP(recip_f32, float, 1.0f / a)
 TFC__UNARY_LOOP(recip_f64, double, 1.0 / a)
 
-#define UNARY_KERNEL(NAME, ...)                                                                    \
-    static const tfc__unary_op op_##NAME = {__VA_ARGS__};                                          \
-    static tfc_code NAME##_compute(tfc_kernel_ctx *c, void *state) {                               \
-        (void)state;                                                                               \
-        return tfc__unary_compute(c, &op_##NAME);                                                  \
-    }                                                                                              \
-    const tfc_kernel tfc__kernel_##NAME = {.compute = NAME##_compute};
-UNARY_KERNEL(abs, "Abs", abs_f32, abs_f64, abs_i32, abs_i64)
-UNARY_KERNEL(sign, "Sign", sign_f32, sign_f64, sign_i32, sign_i64)
-UNARY_KERNEL(sqrt, "Sqrt", sqrt_f32, sqrt_f64, NULL, NULL)
-UNARY_KERNEL(rsqrt, "Rsqrt", rsqrt_f32, rsqrt_f64, NULL, NULL)
-UNARY_KERNEL(exp, "Exp", exp_f32, exp_f64, NULL, NULL)
-UNARY_KERNEL(log, "Log", log_f32, log_f64, NULL, NULL)
-UNARY_KERNEL(reciprocal, "Reciprocal", recip_f32, recip_f64, NULL, NULL)
+TFC__UNARY_KERNEL(abs, "Abs", abs_f32, abs_f64, abs_i32, abs_i64)
+TFC__UNARY_KERNEL(sign, "Sign", sign_f32, sign_f64, sign_i32, sign_i64)
+TFC__UNARY_KERNEL(sqrt, "Sqrt", sqrt_f32, sqrt_f64, NULL, NULL)
+TFC__UNARY_KERNEL(rsqrt, "Rsqrt", rsqrt_f32, rsqrt_f64, NULL, NULL)
+TFC__UNARY_KERNEL(exp, "Exp", exp_f32, exp_f64, NULL, NULL)
+TFC__UNARY_KERNEL(log, "Log", log_f32, log_f64, NULL, NULL)
+TFC__UNARY_KERNEL(reciprocal, "Reciprocal", recip_f32, recip_f64, NULL, NULL)
 
 /* ---- Gradient ops: z = f(y, dy), y the forward op's output ---- */
 

@@ -27,4 +27,13 @@ typedef struct tfc__unary_op {
 /* Output 0 = op applied to input 0; UNIMPLEMENTED naming the op for a dtype it lacks. */
 tfc_code tfc__unary_compute(tfc_kernel_ctx *c, const tfc__unary_op *op);
 
+/* Defines tfc__kernel_NAME running the loops (name, f32, f64, i32, i64) through the driver. */
+#define TFC__UNARY_KERNEL(NAME, ...)                                                               \
+    static const tfc__unary_op op_##NAME = {__VA_ARGS__};                                          \
+    static tfc_code NAME##_compute(tfc_kernel_ctx *c, void *state) {                               \
+        (void)state;                                                                               \
+        return tfc__unary_compute(c, &op_##NAME);                                                  \
+    }                                                                                              \
+    const tfc_kernel tfc__kernel_##NAME = {.compute = NAME##_compute};
+
 #endif
