@@ -4,6 +4,7 @@
 
 #include "base/trace.h"
 #include "runtime/kernel.h"
+#include "tfc/testing.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -259,4 +260,27 @@ tfc_tensor *tu_tensor(tfc_dtype dt, int rank, const int64_t *dims, const double 
 
 tfc_tensor *tu_scalar(tfc_dtype dt, double v) {
     return tu_tensor(dt, 0, NULL, &v);
+}
+
+tfc_out tu_const_owned(tfc_graph *g, tfc_tensor *t) {
+    tfc_out c = tfc_const(g, "c", t);
+    tfc_tensor_unref(t);
+    return c;
+}
+
+tfc_out tu_node(tfc_graph *g, const char *op, const tfc_out *in, int n) {
+    tfc_node_builder *b = tfc_node_begin(g, op, NULL);
+    for (int k = 0; k < n; k++) tfc_node_add_input(b, in[k]);
+    return tfc_node_output(tfc_node_finish(b), 0);
+}
+
+void tu_check_gradient(tfc_graph *g, tfc_out x, tfc_tensor *xv, tfc_out y, const char *what) {
+    tfc_status st;
+    if (tfc_graph_status(g, &st) != TFC_OK) fail_msg("%s: graph: %s", what, st.msg);
+    double err;
+    if (tfc_compute_gradient_error(g, x, xv, y, 1e-6, &err, &st) != TFC_OK)
+        fail_msg("%s: %s", what, st.msg);
+    if (!(err <= 1e-6)) fail_msg("%s: gradient error %g > 1e-6", what, err);
+    tfc_tensor_unref(xv);
+    tfc_graph_free(g);
 }

@@ -35,6 +35,14 @@ tfc_tensor *tu_scalar(tfc_dtype dt, double v);
 /* Element i of a numeric or bool tensor as a double (fails the test for other dtypes). */
 double tu_at(const tfc_tensor *t, int64_t i);
 
+/* A Const named "c" holding t, whose reference it takes. */
+tfc_out tu_const_owned(tfc_graph *g, tfc_tensor *t);
+/* A node of op over inputs in[0..n), no attrs, auto-named; its output 0. */
+tfc_out tu_node(tfc_graph *g, const char *op, const tfc_out *in, int n);
+/* Checks dy/dx at xv with tfc_compute_gradient_error (delta 1e-6, tolerance 1e-6), failing the
+ * test with `what`; consumes xv and frees g. */
+void tu_check_gradient(tfc_graph *g, tfc_out x, tfc_tensor *xv, tfc_out y, const char *what);
+
 /* Fails the test with the status message if code is not OK. */
 #define TU_OK(expr)                                                                                \
     do {                                                                                           \

@@ -15,33 +15,8 @@ static tfc_tensor *values(int rank, const int64_t *dims, double scale) {
     return t;
 }
 
-static tfc_out cnst(tfc_graph *g, tfc_tensor *t) {
-    tfc_out c = tfc_const(g, "c", t);
-    tfc_tensor_unref(t);
-    return c;
-}
-
 static tfc_out ints(tfc_graph *g, const int64_t *v, int n, bool i64) {
-    return cnst(g, tm_ints(v, n, i64));
-}
-
-/* Checks dy/dx at xv numerically and frees g; consumes xv. A weighted sum is not needed: the
- * checker differentiates every output element separately. */
-static void check(tfc_graph *g, tfc_out x, tfc_tensor *xv, tfc_out y, const char *what) {
-    tfc_status st;
-    if (tfc_graph_status(g, &st) != TFC_OK) fail_msg("%s: graph: %s", what, st.msg);
-    double err;
-    if (tfc_compute_gradient_error(g, x, xv, y, 1e-6, &err, &st) != TFC_OK)
-        fail_msg("%s: %s", what, st.msg);
-    if (!(err <= 1e-6)) fail_msg("%s: gradient error %g", what, err);
-    tfc_tensor_unref(xv);
-    tfc_graph_free(g);
-}
-
-static tfc_out node(tfc_graph *g, const char *op, const tfc_out *in, int n) {
-    tfc_node_builder *b = tfc_node_begin(g, op, NULL);
-    for (int i = 0; i < n; i++) tfc_node_add_input(b, in[i]);
-    return tfc_node_output(tfc_node_finish(b), 0);
+    return tu_const_owned(g, tm_ints(v, n, i64));
 }
 
 static void test_squeeze_transpose_grads(void **state) {
@@ -53,22 +28,22 @@ static void test_squeeze_transpose_grads(void **state) {
         tfc_node_builder *b = tfc_node_begin(g, "Squeeze", NULL);
         tfc_node_add_input(b, x);
         if (k) tfc_node_set_attr_int_list(b, "squeeze_dims", (int64_t[]){k == 1 ? 1 : -1}, 1);
-        check(g, x, values(4, d, 1), tfc_node_output(tfc_node_finish(b), 0), "Squeeze");
+        tu_check_gradient(g, x, values(4, d, 1), tfc_node_output(tfc_node_finish(b), 0), "Squeeze");
     }
     static const int64_t perms[][4] = {{3, 1, 0, 2}, {0, 1, 2, 3}, {2, 3, 1, 0}};
     static const int64_t d4[] = {2, 3, 1, 2};
     for (int k = 0; k < 3; k++) {
         tfc_graph *g = tfc_graph_new();
         tfc_out x = tfc_placeholder(g, "x", TFC_DT_DOUBLE, &(tfc_shape){4, {2, 3, 1, 2}});
-        tfc_out y = node(g, "Transpose", (tfc_out[]){x, ints(g, perms[k], 4, k == 2)}, 2);
-        check(g, x, values(4, d4, 1), y, "Transpose");
+        tfc_out y = tu_node(g, "Transpose", (tfc_out[]){x, ints(g, perms[k], 4, k == 2)}, 2);
+        tu_check_gradient(g, x, values(4, d4, 1), y, "Transpose");
     }
     /* a perm only known at run time */
     tfc_graph *g = tfc_graph_new();
     tfc_out x = tfc_placeholder(g, "x", TFC_DT_DOUBLE, &(tfc_shape){2, {2, 3}});
-    tfc_out p = node(g, "Identity", (tfc_out[]){ints(g, (int64_t[]){1, 0}, 2, false)}, 1);
-    check(g, x, values(2, (int64_t[]){2, 3}, 1), node(g, "Transpose", (tfc_out[]){x, p}, 2),
-          "Transpose (run-time perm)");
+    tfc_out p = tu_node(g, "Identity", (tfc_out[]){ints(g, (int64_t[]){1, 0}, 2, false)}, 1);
+    tu_check_gradient(g, x, values(2, (int64_t[]){2, 3}, 1),
+                      tu_node(g, "Transpose", (tfc_out[]){x, p}, 2), "Transpose (run-time perm)");
 }
 
 static void test_concat_grads(void **state) {
@@ -85,15 +60,16 @@ static void test_concat_grads(void **state) {
             for (int i = 0; i < 3; i++) {
                 int64_t di[3] = {2, 2, 2};
                 di[a] = i + 1;
-                in[i] = i == pos ? x : cnst(g, values(3, di, 0.5));
+                in[i] = i == pos ? x : tu_const_owned(g, values(3, di, 0.5));
             }
             tfc_node_builder *b = tfc_node_begin(g, "ConcatV2", NULL);
             tfc_node_add_input_list(b, in, 3);
             tfc_out ax = ints(g, &axes[k], -1, k == 4);
             if (k == 3) /* an int32 axis known only at run time goes to ConcatOffset as is */
-                ax = node(g, "Identity", &ax, 1);
+                ax = tu_node(g, "Identity", &ax, 1);
             tfc_node_add_input(b, ax);
-            check(g, x, values(3, dx, 1), tfc_node_output(tfc_node_finish(b), 0), "ConcatV2");
+            tu_check_gradient(g, x, values(3, dx, 1), tfc_node_output(tfc_node_finish(b), 0),
+                              "ConcatV2");
         }
     }
 }
@@ -103,12 +79,12 @@ static void test_pack_unpack_grads(void **state) {
     for (int64_t axis = -3; axis <= 2; axis++) {
         tfc_graph *g = tfc_graph_new();
         tfc_out x = tfc_placeholder(g, "x", TFC_DT_DOUBLE, &(tfc_shape){2, {2, 3}});
-        tfc_out other = cnst(g, values(2, (int64_t[]){2, 3}, 2));
+        tfc_out other = tu_const_owned(g, values(2, (int64_t[]){2, 3}, 2));
         tfc_node_builder *b = tfc_node_begin(g, "Pack", NULL);
         tfc_node_add_input_list(b, (tfc_out[]){other, x, other}, 3);
         tfc_node_set_attr_int(b, "axis", axis);
-        check(g, x, values(2, (int64_t[]){2, 3}, 1), tfc_node_output(tfc_node_finish(b), 0),
-              "Pack");
+        tu_check_gradient(g, x, values(2, (int64_t[]){2, 3}, 1),
+                          tfc_node_output(tfc_node_finish(b), 0), "Pack");
     }
     static const int64_t d[] = {3, 2, 4};
     for (int64_t axis = -3; axis <= 2; axis++) {
@@ -121,9 +97,9 @@ static void test_pack_unpack_grads(void **state) {
         tfc_node_set_attr_int(b, "num", d[a]);
         tfc_node_set_attr_int(b, "axis", axis);
         tfc_node *u = tfc_node_finish(b);
-        tfc_out y = node(g, "Mul",
-                         (tfc_out[]){tfc_node_output(u, 1), tfc_node_output(u, (int)d[a] - 1)}, 2);
-        check(g, x, values(3, d, 1), y, "Unpack");
+        tfc_out y = tu_node(
+            g, "Mul", (tfc_out[]){tfc_node_output(u, 1), tfc_node_output(u, (int)d[a] - 1)}, 2);
+        tu_check_gradient(g, x, values(3, d, 1), y, "Unpack");
     }
 }
 
@@ -133,8 +109,8 @@ static void test_tile_grads(void **state) {
     for (int k = 0; k < 3; k++) {
         tfc_graph *g = tfc_graph_new();
         tfc_out x = tfc_placeholder(g, "x", TFC_DT_DOUBLE, &(tfc_shape){3, {2, 1, 3}});
-        tfc_out y = node(g, "Tile", (tfc_out[]){x, ints(g, mult[k], 3, k == 2)}, 2);
-        check(g, x, values(3, d, 1), y, "Tile");
+        tfc_out y = tu_node(g, "Tile", (tfc_out[]){x, ints(g, mult[k], 3, k == 2)}, 2);
+        tu_check_gradient(g, x, values(3, d, 1), y, "Tile");
     }
 }
 
@@ -146,9 +122,9 @@ static void test_slice_grads(void **state) {
     for (int k = 0; k < 3; k++) {
         tfc_graph *g = tfc_graph_new();
         tfc_out x = tfc_placeholder(g, "x", TFC_DT_DOUBLE, &(tfc_shape){3, {3, 4, 2}});
-        tfc_out y =
-            node(g, "Slice", (tfc_out[]){x, ints(g, b[k], 3, k == 1), ints(g, s[k], 3, k == 1)}, 3);
-        check(g, x, values(3, d, 1), y, "Slice");
+        tfc_out y = tu_node(g, "Slice",
+                            (tfc_out[]){x, ints(g, b[k], 3, k == 1), ints(g, s[k], 3, k == 1)}, 3);
+        tu_check_gradient(g, x, values(3, d, 1), y, "Slice");
     }
     /* StridedSlice: x[1:, None, ..., ::-2], x[-1, :, 1], x[::2, 3:0:-1] */
     struct {
@@ -177,7 +153,7 @@ static void test_slice_grads(void **state) {
                 if (cases[k].m[i]) tfc_node_set_attr_int(nb, names[i], cases[k].m[i]);
             tfc_out y = tfc_node_output(tfc_node_finish(nb), 0);
             if (!gg) {
-                check(g, x, values(3, d, 1), y, "StridedSlice");
+                tu_check_gradient(g, x, values(3, d, 1), y, "StridedSlice");
                 continue;
             }
             /* StridedSliceGrad(shape, ..., dy) as a function of dy */
@@ -192,7 +168,7 @@ static void test_slice_grads(void **state) {
             for (int i = 0; i < 5; i++)
                 if (cases[k].m[i]) tfc_node_set_attr_int(nb, names[i], cases[k].m[i]);
             tfc_out z = tfc_node_output(tfc_node_finish(nb), 0);
-            check(g, dy, values(ys.rank, ys.dims, 1), z, "StridedSliceGrad");
+            tu_check_gradient(g, dy, values(ys.rank, ys.dims, 1), z, "StridedSliceGrad");
         }
     }
 }

@@ -25,30 +25,6 @@ static tfc_tensor *shuffled(int rank, const int64_t *dims, double off, double st
     return mt_tensor(TFC_DT_DOUBLE, rank, dims, v);
 }
 
-static tfc_out cnst(tfc_graph *g, tfc_tensor *t) {
-    tfc_out c = tfc_const(g, "c", t);
-    tfc_tensor_unref(t);
-    return c;
-}
-
-static tfc_out node(tfc_graph *g, const char *op, const tfc_out *in, int n) {
-    tfc_node_builder *b = tfc_node_begin(g, op, NULL);
-    for (int k = 0; k < n; k++) tfc_node_add_input(b, in[k]);
-    return tfc_node_output(tfc_node_finish(b), 0);
-}
-
-/* Checks d(y)/d(x) at xv (consumed) and frees g. */
-static void check(tfc_graph *g, tfc_out x, tfc_tensor *xv, tfc_out y, const char *what) {
-    tfc_status st;
-    if (tfc_graph_status(g, &st) != TFC_OK) fail_msg("%s: graph: %s", what, st.msg);
-    double err;
-    if (tfc_compute_gradient_error(g, x, xv, y, 1e-6, &err, &st) != TFC_OK)
-        fail_msg("%s: %s", what, st.msg);
-    if (!(err <= 1e-6)) fail_msg("%s: gradient error %g > 1e-6", what, err);
-    tfc_tensor_unref(xv);
-    tfc_graph_free(g);
-}
-
 typedef struct bin_grad {
     const char *op;
     double x_off, c_off; /* ramps of step 0.3: x from x_off, the constant from c_off */
@@ -76,12 +52,13 @@ static void test_binary_grads(void **state) {
                 tfc_graph *g = tfc_graph_new();
                 tfc_shape xs = tfc_shape_make(shapes[s].rx, shapes[s].x);
                 tfc_out x = tfc_placeholder(g, "x", TFC_DT_DOUBLE, &xs);
-                tfc_out c = cnst(g, ramp(shapes[s].rc, shapes[s].c, ops[k].c_off, 0.3));
+                tfc_out c = tu_const_owned(g, ramp(shapes[s].rc, shapes[s].c, ops[k].c_off, 0.3));
                 tfc_out in[2] = {side ? c : x, side ? x : c};
-                tfc_out y = node(g, ops[k].op, in, 2);
+                tfc_out y = tu_node(g, ops[k].op, in, 2);
                 char what[96];
                 snprintf(what, sizeof what, "%s side %d shapes #%zu", ops[k].op, side, s);
-                check(g, x, ramp(shapes[s].rx, shapes[s].x, ops[k].x_off, 0.3), y, what);
+                tu_check_gradient(g, x, ramp(shapes[s].rx, shapes[s].x, ops[k].x_off, 0.3), y,
+                                  what);
             }
 }
 
@@ -96,8 +73,8 @@ static void test_unary_grads(void **state) {
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
         tfc_graph *g = tfc_graph_new();
         tfc_out x = tfc_placeholder(g, "x", TFC_DT_DOUBLE, &(tfc_shape){2, {2, 3}});
-        tfc_out y = node(g, ops[k].op, &x, 1);
-        check(g, x, ramp(2, (int64_t[]){2, 3}, ops[k].off, ops[k].step), y, ops[k].op);
+        tfc_out y = tu_node(g, ops[k].op, &x, 1);
+        tu_check_gradient(g, x, ramp(2, (int64_t[]){2, 3}, ops[k].off, ops[k].step), y, ops[k].op);
     }
     /* Cast between float types passes the gradient through (cast back to the source type) */
     tfc_graph *g = tfc_graph_new();
@@ -107,7 +84,7 @@ static void test_unary_grads(void **state) {
     tfc_node_set_attr_type(b, "DstT", TFC_DT_DOUBLE);
     tfc_out y = tfc_node_output(tfc_node_finish(b), 0);
     tfc_out sq[2] = {y, y};
-    check(g, x, ramp(1, (int64_t[]){3}, 0.5, 0.3), node(g, "Mul", sq, 2), "Cast");
+    tu_check_gradient(g, x, ramp(1, (int64_t[]){3}, 0.5, 0.3), tu_node(g, "Mul", sq, 2), "Cast");
 }
 
 static void test_select_grads(void **state) {
@@ -116,19 +93,21 @@ static void test_select_grads(void **state) {
         /* SelectV2: cond [2,1,3], the differentiated branch [4,1], the other a scalar */
         tfc_graph *g = tfc_graph_new();
         double cv[] = {1, 0, 1, 0, 0, 1};
-        tfc_out c = cnst(g, mt_tensor(TFC_DT_BOOL, 3, (int64_t[]){2, 1, 3}, cv));
+        tfc_out c = tu_const_owned(g, mt_tensor(TFC_DT_BOOL, 3, (int64_t[]){2, 1, 3}, cv));
         tfc_out x = tfc_placeholder(g, "x", TFC_DT_DOUBLE, &(tfc_shape){2, {4, 1}});
-        tfc_out o = cnst(g, ramp(0, NULL, 5.0, 0));
+        tfc_out o = tu_const_owned(g, ramp(0, NULL, 5.0, 0));
         tfc_out in[3] = {c, side ? o : x, side ? x : o};
-        check(g, x, ramp(2, (int64_t[]){4, 1}, 0.1, 0.3), node(g, "SelectV2", in, 3), "SelectV2");
+        tu_check_gradient(g, x, ramp(2, (int64_t[]){4, 1}, 0.1, 0.3), tu_node(g, "SelectV2", in, 3),
+                          "SelectV2");
         /* Select: a vector condition over the first dim */
         g = tfc_graph_new();
         double cv4[] = {1, 0, 0, 1};
-        c = cnst(g, mt_tensor(TFC_DT_BOOL, 1, (int64_t[]){4}, cv4));
+        c = tu_const_owned(g, mt_tensor(TFC_DT_BOOL, 1, (int64_t[]){4}, cv4));
         x = tfc_placeholder(g, "x", TFC_DT_DOUBLE, &(tfc_shape){2, {4, 3}});
-        o = cnst(g, ramp(2, (int64_t[]){4, 3}, 1.0, 0.1));
+        o = tu_const_owned(g, ramp(2, (int64_t[]){4, 3}, 1.0, 0.1));
         tfc_out in1[3] = {c, side ? o : x, side ? x : o};
-        check(g, x, ramp(2, (int64_t[]){4, 3}, 0.1, 0.3), node(g, "Select", in1, 3), "Select");
+        tu_check_gradient(g, x, ramp(2, (int64_t[]){4, 3}, 0.1, 0.3), tu_node(g, "Select", in1, 3),
+                          "Select");
     }
 }
 
@@ -153,7 +132,7 @@ static void test_reduction_grads(void **state) {
                 if (tfc_tensor_from_data(TFC_DT_INT32, &as, sets[s].a,
                                          sizeof(int32_t) * (size_t)sets[s].n, &axt, NULL))
                     fail_msg("axes");
-                tfc_out ax = cnst(g, axt);
+                tfc_out ax = tu_const_owned(g, axt);
                 tfc_node_builder *b = tfc_node_begin(g, ops[k], NULL);
                 tfc_node_add_input(b, x);
                 tfc_node_add_input(b, ax);
@@ -161,7 +140,7 @@ static void test_reduction_grads(void **state) {
                 tfc_out y = tfc_node_output(tfc_node_finish(b), 0);
                 char what[64];
                 snprintf(what, sizeof what, "%s axes #%zu keep %d", ops[k], s, keep);
-                check(g, x, shuffled(3, (int64_t[]){2, 3, 2}, 0.4, 0.15), y, what);
+                tu_check_gradient(g, x, shuffled(3, (int64_t[]){2, 3, 2}, 0.4, 0.15), y, what);
             }
 }
 
@@ -173,10 +152,11 @@ static void test_prod_grad_with_zeros(void **state) {
     for (int axis = 0; axis < 2; axis++) {
         tfc_graph *g = tfc_graph_new();
         tfc_out x = tfc_placeholder(g, "x", TFC_DT_DOUBLE, &(tfc_shape){2, {3, 3}});
-        tfc_out ax = cnst(g, mt_i32((int32_t[]){1 - axis}, 1));
+        tfc_out ax = tu_const_owned(g, mt_i32((int32_t[]){1 - axis}, 1));
         tfc_out in[2] = {x, ax};
-        check(g, x, mt_tensor(TFC_DT_DOUBLE, 2, (int64_t[]){3, 3}, v), node(g, "Prod", in, 2),
-              axis ? "Prod with zeros, axis 0" : "Prod with zeros, axis 1");
+        tu_check_gradient(g, x, mt_tensor(TFC_DT_DOUBLE, 2, (int64_t[]){3, 3}, v),
+                          tu_node(g, "Prod", in, 2),
+                          axis ? "Prod with zeros, axis 0" : "Prod with zeros, axis 1");
     }
 }
 
@@ -186,9 +166,10 @@ static void test_mean_grad_dynamic(void **state) {
     (void)state;
     tfc_graph *g = tfc_graph_new();
     tfc_out x = tfc_placeholder(g, "x", TFC_DT_DOUBLE, &(tfc_shape){2, {-1, 3}});
-    tfc_out ax = cnst(g, mt_i32((int32_t[]){0}, 1));
+    tfc_out ax = tu_const_owned(g, mt_i32((int32_t[]){0}, 1));
     tfc_out in[2] = {x, ax};
-    check(g, x, ramp(2, (int64_t[]){4, 3}, 0.1, 0.2), node(g, "Mean", in, 2), "Mean dynamic");
+    tu_check_gradient(g, x, ramp(2, (int64_t[]){4, 3}, 0.1, 0.2), tu_node(g, "Mean", in, 2),
+                      "Mean dynamic");
 }
 
 /* Reductions need constant axes to build their gradient (as Sum): the error names the node. */
@@ -214,9 +195,9 @@ static void test_no_gradient_ops(void **state) {
     tfc_graph *g = tfc_graph_new();
     tfc_out x = tfc_placeholder(g, "x", TFC_DT_DOUBLE, &(tfc_shape){1, {3}});
     tfc_out in[2] = {x, x};
-    tfc_out lt = node(g, "Less", in, 2);
+    tfc_out lt = tu_node(g, "Less", in, 2);
     tfc_out in2[3] = {lt, x, x};
-    tfc_out y = node(g, "SelectV2", in2, 3);
+    tfc_out y = tu_node(g, "SelectV2", in2, 3);
     tfc_out dx;
     tfc_status st;
     TU_OK(tfc_gradients(g, &y, 1, &x, 1, NULL, &dx, &st));

@@ -17,30 +17,6 @@ static tfc_tensor *ramp(int rank, const int64_t *dims, double off, double step) 
     return tu_tensor(TFC_DT_DOUBLE, rank, dims, v);
 }
 
-static tfc_out cnst(tfc_graph *g, tfc_tensor *t) {
-    tfc_out c = tfc_const(g, "c", t);
-    tfc_tensor_unref(t);
-    return c;
-}
-
-static tfc_out node(tfc_graph *g, const char *op, const tfc_out *in, int n) {
-    tfc_node_builder *b = tfc_node_begin(g, op, NULL);
-    for (int k = 0; k < n; k++) tfc_node_add_input(b, in[k]);
-    return tfc_node_output(tfc_node_finish(b), 0);
-}
-
-/* Checks d(y)/d(x) at xv (consumed) and frees g. */
-static void check(tfc_graph *g, tfc_out x, tfc_tensor *xv, tfc_out y, const char *what) {
-    tfc_status st;
-    if (tfc_graph_status(g, &st) != TFC_OK) fail_msg("%s: graph: %s", what, st.msg);
-    double err;
-    if (tfc_compute_gradient_error(g, x, xv, y, 1e-6, &err, &st) != TFC_OK)
-        fail_msg("%s: %s", what, st.msg);
-    if (!(err <= 1e-6)) fail_msg("%s: gradient error %g > 1e-6", what, err);
-    tfc_tensor_unref(xv);
-    tfc_graph_free(g);
-}
-
 static void test_unary_grads(void **state) {
     (void)state;
     static const struct {
@@ -57,10 +33,11 @@ static void test_unary_grads(void **state) {
             tfc_graph *g = tfc_graph_new();
             tfc_shape xs = tfc_shape_make(shapes[s].rank, shapes[s].dims);
             tfc_out x = tfc_placeholder(g, "x", TFC_DT_DOUBLE, &xs);
-            tfc_out y = node(g, ops[k].op, &x, 1);
+            tfc_out y = tu_node(g, ops[k].op, &x, 1);
             char what[64];
             snprintf(what, sizeof what, "%s rank %d", ops[k].op, shapes[s].rank);
-            check(g, x, ramp(shapes[s].rank, shapes[s].dims, ops[k].off, ops[k].step), y, what);
+            tu_check_gradient(g, x, ramp(shapes[s].rank, shapes[s].dims, ops[k].off, ops[k].step),
+                              y, what);
         }
 }
 
@@ -85,22 +62,24 @@ static void test_binary_grads(void **state) {
                 /* dividends 0.37 + 1.1 i, divisors 1.3 + 0.5 i: no quotient within 1e-3 of an
                  * integer, so FloorMod is smooth around every point */
                 bool x_divides = side == 1;
-                tfc_out c = cnst(g, x_divides ? ramp(shapes[s].rc, shapes[s].c, 0.37, 1.1)
-                                              : ramp(shapes[s].rc, shapes[s].c, 1.3, 0.5));
+                tfc_out c =
+                    tu_const_owned(g, x_divides ? ramp(shapes[s].rc, shapes[s].c, 0.37, 1.1)
+                                                : ramp(shapes[s].rc, shapes[s].c, 1.3, 0.5));
                 tfc_out in[2] = {x_divides ? c : x, x_divides ? x : c};
-                tfc_out y = node(g, ops[k], in, 2);
+                tfc_out y = tu_node(g, ops[k], in, 2);
                 char what[96];
                 snprintf(what, sizeof what, "%s side %d shapes #%zu", ops[k], side, s);
                 tfc_tensor *xv = x_divides ? ramp(shapes[s].rx, shapes[s].x, 1.3, 0.5)
                                            : ramp(shapes[s].rx, shapes[s].x, 0.37, 1.1);
-                check(g, x, xv, y, what);
+                tu_check_gradient(g, x, xv, y, what);
             }
     /* DivNoNan's gradients are 0 where the divisor is 0 (no NaN reaches the input) */
     tfc_graph *g = tfc_graph_new();
     tfc_out x = tfc_placeholder(g, "x", TFC_DT_DOUBLE, &(tfc_shape){1, {3}});
-    tfc_out c = cnst(g, tu_tensor(TFC_DT_DOUBLE, 1, (int64_t[]){3}, (double[]){2, 0, -4}));
-    check(g, x, ramp(1, (int64_t[]){3}, 0.5, 1.0), node(g, "DivNoNan", (tfc_out[]){x, c}, 2),
-          "DivNoNan zero divisor");
+    tfc_out c =
+        tu_const_owned(g, tu_tensor(TFC_DT_DOUBLE, 1, (int64_t[]){3}, (double[]){2, 0, -4}));
+    tu_check_gradient(g, x, ramp(1, (int64_t[]){3}, 0.5, 1.0),
+                      tu_node(g, "DivNoNan", (tfc_out[]){x, c}, 2), "DivNoNan zero divisor");
 }
 
 /* Through Floor, Ceil, Round, FloorDiv and StopGradient no gradient flows: y = op(x) has none
@@ -111,7 +90,7 @@ static void test_no_gradient_ops(void **state) {
     for (size_t k = 0; k < sizeof unary / sizeof unary[0]; k++) {
         tfc_graph *g = tfc_graph_new();
         tfc_out x = tfc_placeholder(g, "x", TFC_DT_FLOAT, &(tfc_shape){1, {3}});
-        tfc_out y = node(g, unary[k], &x, 1), dx;
+        tfc_out y = tu_node(g, unary[k], &x, 1), dx;
         tfc_status st = {0};
         TU_OK(tfc_gradients(g, &y, 1, &x, 1, NULL, &dx, &st));
         assert_null(dx.node);
@@ -119,12 +98,12 @@ static void test_no_gradient_ops(void **state) {
     }
     tfc_graph *g = tfc_graph_new();
     tfc_out x = tfc_placeholder(g, "x", TFC_DT_DOUBLE, &(tfc_shape){1, {3}});
-    tfc_out c = cnst(g, ramp(0, NULL, 2.0, 0));
-    tfc_out fd = node(g, "FloorDiv", (tfc_out[]){x, c}, 2), dx;
+    tfc_out c = tu_const_owned(g, ramp(0, NULL, 2.0, 0));
+    tfc_out fd = tu_node(g, "FloorDiv", (tfc_out[]){x, c}, 2), dx;
     tfc_status st = {0};
     TU_OK(tfc_gradients(g, &fd, 1, &x, 1, NULL, &dx, &st));
     assert_null(dx.node);
-    tfc_out y = node(g, "Mul", (tfc_out[]){x, node(g, "StopGradient", &x, 1)}, 2);
+    tfc_out y = tu_node(g, "Mul", (tfc_out[]){x, tu_node(g, "StopGradient", &x, 1)}, 2);
     TU_OK(tfc_gradients(g, &y, 1, &x, 1, NULL, &dx, &st));
     assert_non_null(dx.node);
     tfc_session *s;

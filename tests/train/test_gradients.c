@@ -23,12 +23,6 @@ static tfc_tensor *values(tfc_dtype dt, int rank, const int64_t *dims, double sc
     return t;
 }
 
-static tfc_out cnst(tfc_graph *g, tfc_tensor *t) {
-    tfc_out c = tfc_const(g, "c", t);
-    tfc_tensor_unref(t);
-    return c;
-}
-
 static tfc_out bin(tfc_graph *g, const char *op, tfc_out a, tfc_out b) {
     tfc_node_builder *nb = tfc_node_begin(g, op, NULL);
     tfc_node_add_input(nb, a);
@@ -66,7 +60,7 @@ static void test_broadcasting_binary_ops(void **state) {
         for (int side = 0; side < 2; side++) { /* differentiate the left or the right input */
             tfc_graph *g = tfc_graph_new();
             tfc_out x = tfc_placeholder(g, "x", TFC_DT_DOUBLE, &(tfc_shape){3, {2, 1, 3}});
-            tfc_out c = cnst(g, values(TFC_DT_DOUBLE, 2, d41, side ? 1.0 : 2.0));
+            tfc_out c = tu_const_owned(g, values(TFC_DT_DOUBLE, 2, d41, side ? 1.0 : 2.0));
             tfc_out y = side ? bin(g, ops[k], c, x) : bin(g, ops[k], x, c);
             check(g, x, values(TFC_DT_DOUBLE, 3, d213, 1.0), y, 1e-6);
             tfc_graph_free(g);
@@ -103,7 +97,7 @@ static void test_unary_and_shape_ops(void **state) {
                                                        : "Sum",
                                               NULL);
         tfc_node_add_input(nb, x);
-        tfc_node_add_input(nb, cnst(g, shape));
+        tfc_node_add_input(nb, tu_const_owned(g, shape));
         if (v == 3) tfc_node_set_attr_bool(nb, "keep_dims", true);
         tfc_out y = tfc_node_output(tfc_node_finish(nb), 0);
         check(g, x, values(TFC_DT_DOUBLE, 2, d23, 1.0), bin(g, "Mul", y, y), 1e-6);
@@ -122,10 +116,10 @@ static void test_matmul_all_transposes(void **state) {
             tfc_tensor *xv;
             if (side == 0) {
                 x = a = tfc_placeholder(g, "a", TFC_DT_DOUBLE, &(tfc_shape){2, {ad[0], ad[1]}});
-                b = cnst(g, values(TFC_DT_DOUBLE, 2, bd, 1.5));
+                b = tu_const_owned(g, values(TFC_DT_DOUBLE, 2, bd, 1.5));
                 xv = values(TFC_DT_DOUBLE, 2, ad, 1.0);
             } else {
-                a = cnst(g, values(TFC_DT_DOUBLE, 2, ad, 1.5));
+                a = tu_const_owned(g, values(TFC_DT_DOUBLE, 2, ad, 1.5));
                 x = b = tfc_placeholder(g, "b", TFC_DT_DOUBLE, &(tfc_shape){2, {bd[0], bd[1]}});
                 xv = values(TFC_DT_DOUBLE, 2, bd, 1.0);
             }
@@ -168,9 +162,9 @@ static void test_pass_through_ops(void **state) {
             tfc_status st;
             TU_OK(tfc_tensor_from_data(TFC_DT_INT64, &(tfc_shape){1, {2}}, two, 16, &dims, &st));
             TU_OK(tfc_tensor_from_data(TFC_DT_INT64, &(tfc_shape){1, {2}}, all, 16, &axes, &st));
-            tfc_out total = bin(g, "Sum", sq, cnst(g, axes));
+            tfc_out total = bin(g, "Sum", sq, tu_const_owned(g, axes));
             nb = tfc_node_begin(g, "Fill", NULL);
-            tfc_node_add_input(nb, cnst(g, dims)), tfc_node_add_input(nb, total);
+            tfc_node_add_input(nb, tu_const_owned(g, dims)), tfc_node_add_input(nb, total);
             y = un(g, "Square", tfc_node_output(tfc_node_finish(nb), 0));
         }
         check(g, x, values(TFC_DT_DOUBLE, 2, d23, 0.5), y, 1e-5);
@@ -229,8 +223,10 @@ int tu_run_nn_gradients(void);
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        TU_TEST(test_broadcasting_binary_ops),      TU_TEST(test_unary_and_shape_ops),
-        TU_TEST(test_matmul_all_transposes),        TU_TEST(test_pass_through_ops),
+        TU_TEST(test_broadcasting_binary_ops),
+        TU_TEST(test_unary_and_shape_ops),
+        TU_TEST(test_matmul_all_transposes),
+        TU_TEST(test_pass_through_ops),
         TU_TEST(test_paths_add_up),
         TU_TEST(test_no_path_and_missing_gradient),
     };
