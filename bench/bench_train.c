@@ -6,7 +6,8 @@
  *
  * Input: the first 10,000 training images (parsed before timing), cycled, as the peer does. Each
  * figure is the median of BENCH_REPS (default 3) timed reps of about 3 s (latency: of the reps'
- * medians over 1000 runs). Prints BENCH lines. */
+ * medians over 1000 runs). Prints BENCH lines. BENCH_TRAIN_ONLY=1 stops after the training figure
+ * (to profile the step alone). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,13 @@ int main(int argc, char **argv) {
     yes = fmnist_bool(true);
     printf("BENCH cnn_train_%dt %.1f img/s\n", threads, rate(s, &m, train_step, reps));
     fflush(stdout);
+    if (getenv("BENCH_TRAIN_ONLY")) { /* for profiling the step alone */
+        tfc_tensor_unref(yes);
+        tfc_session_free(s);
+        tfc_graph_free(g);
+        for (int i = 0; i < NB; i++) tfc_element_clear(&batches[i]);
+        return 0;
+    }
     printf("BENCH cnn_infer_b100_%dt %.1f img/s\n", threads, rate(s, &m, infer_step, reps));
     fflush(stdout);
     /* batch-1 latency: the median of 1000 runs, per rep; the median of the reps */

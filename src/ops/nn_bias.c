@@ -119,10 +119,38 @@ static tfc_code bias_add_compute(tfc_kernel_ctx *c, void *state) {
 }
 
 /* BiasAddGrad: part p sums outer rows [lo, hi) into partial[p * channels ...]. */
+enum { GRAD_BLOCK = 64, GRAD_ROWS = 32 };
+
+/* NHWC (inner 1): rows are added channel-wise in the element type, GRAD_ROWS at a time, and each
+ * block's sums into the double accumulator: loops over contiguous channels that vectorize (one
+ * channel at a time was 3% of a CNN training step). */
+#define BIAS_GRAD_LAST(T)                                                                          \
+    static void bias_grad_last_##T(const T *x, int64_t C, int64_t lo, int64_t hi, double *acc) {   \
+        T blk[GRAD_BLOCK];                                                                         \
+        for (int64_t c0 = 0; c0 < C; c0 += GRAD_BLOCK) {                                           \
+            int64_t cn = C - c0 < GRAD_BLOCK ? C - c0 : GRAD_BLOCK;                                \
+            for (int64_t o0 = lo; o0 < hi; o0 += GRAD_ROWS) {                                      \
+                int64_t o1 = hi - o0 < GRAD_ROWS ? hi : o0 + GRAD_ROWS;                            \
+                for (int64_t c = 0; c < cn; c++) blk[c] = 0;                                       \
+                for (int64_t o = o0; o < o1; o++) {                                                \
+                    const T *p = x + o * C + c0;                                                   \
+                    for (int64_t c = 0; c < cn; c++) blk[c] += p[c];                               \
+                }                                                                                  \
+                for (int64_t c = 0; c < cn; c++) acc[c0 + c] += blk[c];                            \
+            }                                                                                      \
+        }                                                                                          \
+    }
+BIAS_GRAD_LAST(float)
+BIAS_GRAD_LAST(double)
+
 #define BIAS_GRAD_ROWS(T)                                                                          \
     static void bias_grad_rows_##T(const bias_job *j, int64_t lo, int64_t hi, double *acc) {       \
         const T *x = j->x;                                                                         \
         int64_t C = j->v.channels, I = j->v.inner;                                                 \
+        if (I == 1) {                                                                              \
+            bias_grad_last_##T(x, C, lo, hi, acc);                                                 \
+            return;                                                                                \
+        }                                                                                          \
         for (int64_t o = lo; o < hi; o++)                                                          \
             for (int64_t ch = 0; ch < C; ch++) {                                                   \
                 const T *p = x + (o * C + ch) * I;                                                 \

@@ -110,6 +110,7 @@ tfc_code tfc__nn_conv_prepare(const tfc_node *n, void **state, tfc_status *st) {
     tfc__nn_conv_state s = {0};
     if (tfc__nn_float_type(n, "T", &s.dt, st) || tfc__nn_attrs_parse(n, false, &s.a, st))
         return st->code;
+    s.direct = s.dt == TFC_DT_FLOAT && s.a.dil_w == 1 && tfc__nn_direct_available();
     tfc__nn_conv_state *p = tfc_malloc(sizeof *p);
     if (!p) return tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "out of memory");
     *p = s;
@@ -290,6 +291,14 @@ static tfc_code conv2d_compute(tfc_kernel_ctx *c, void *state) {
     if (tfc_tensor_num_elements(y) == 0) return TFC_OK;
     if (g.k_h * g.k_w * g.in_c == 0) { /* an empty sum; BLAS may leave C untouched when k is 0 */
         memset(tfc_tensor_data(y), 0, tfc_tensor_byte_size(y));
+        return TFC_OK;
+    }
+    tfc_threadpool *pool = tfc_kctx_pool(c);
+    if (s->direct) {
+        float *sc = tfc__nn_scratch_get(&s->scratch, tfc__nn_direct_fwd_scratch(pool, &g));
+        if (!sc) return tfc_kctx_fail(c, TFC_RESOURCE_EXHAUSTED, "out of memory for Conv2D");
+        tfc__nn_direct_fwd(pool, &g, tfc_tensor_data_const(x), tfc_tensor_data_const(f),
+                           tfc_tensor_data(y), sc);
         return TFC_OK;
     }
     tfc__nn_batch_split p;

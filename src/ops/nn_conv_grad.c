@@ -89,6 +89,14 @@ static tfc_code bp_input_compute(tfc_kernel_ctx *c, void *state) {
         memset(tfc_tensor_data(dx), 0, tfc_tensor_byte_size(dx));
         return TFC_OK;
     }
+    tfc_threadpool *pool = tfc_kctx_pool(c);
+    if (s->direct && tfc__nn_direct_bp_input_fits(&g)) {
+        float *sc = tfc__nn_scratch_get(&s->scratch, tfc__nn_direct_bp_input_scratch(pool, &g));
+        if (!sc) return tfc_kctx_fail(c, TFC_RESOURCE_EXHAUSTED, "out of memory for the gradient");
+        tfc__nn_direct_bp_input(pool, &g, tfc_tensor_data_const(f), tfc_tensor_data_const(dy),
+                                tfc_tensor_data(dx), sc);
+        return TFC_OK;
+    }
     if (tfc__nn_conv_split(c, s, &g, 0, &p)) return TFC_RESOURCE_EXHAUSTED;
     grad_job j = {.g = &g,
                   .p = &p,
@@ -138,6 +146,14 @@ static tfc_code bp_filter_compute(tfc_kernel_ctx *c, void *state) {
     int64_t fe = tfc_tensor_num_elements(df);
     if (fe == 0 || tfc_tensor_num_elements(dy) == 0) {
         memset(tfc_tensor_data(df), 0, tfc_tensor_byte_size(df));
+        return TFC_OK;
+    }
+    tfc_threadpool *pool = tfc_kctx_pool(c);
+    if (s->direct) {
+        float *sc = tfc__nn_scratch_get(&s->scratch, tfc__nn_direct_bp_filter_scratch(pool, &g));
+        if (!sc) return tfc_kctx_fail(c, TFC_RESOURCE_EXHAUSTED, "out of memory for the gradient");
+        tfc__nn_direct_bp_filter(pool, &g, tfc_tensor_data_const(x), tfc_tensor_data_const(dy),
+                                 tfc_tensor_data(df), sc);
         return TFC_OK;
     }
     tfc__nn_batch_split p;

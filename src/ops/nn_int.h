@@ -158,6 +158,7 @@ bool tfc__nn_col_is_identity(const tfc__nn_geom *g);
 typedef struct tfc__nn_conv_state {
     tfc_dtype dt;
     tfc__nn_attrs a;
+    bool direct;             /* float32, dil_w 1 and the CPU has AVX2 + FMA: nn_direct.c */
     tfc__nn_scratch scratch; /* parts x (patches + extra) */
 } tfc__nn_conv_state;
 
@@ -205,5 +206,25 @@ void tfc__nn_col2im_images(tfc_threadpool *pool, const tfc__nn_geom *g, const vo
  * f32, else dgemm. */
 void tfc__nn_gemm(bool f32, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const void *a,
                   int64_t lda, const void *b, int64_t ldb, double beta, void *c, int64_t ldc);
+
+/* ---- Direct float32 convolution with AVX2 + FMA (nn_direct.c) ----
+ * For geometries with dil_w == 1; the input gradient also needs stride 1 (bp_input_fits). Each
+ * takes a scratch block of at least the matching *_scratch bytes (64-byte aligned), sized for
+ * the pool it runs on. */
+/* The CPU has AVX2 and FMA, and TFC_CONV_IMPL is not "gemm" (the im2col + BLAS path). */
+bool tfc__nn_direct_available(void);
+bool tfc__nn_direct_bp_input_fits(const tfc__nn_geom *g);
+size_t tfc__nn_direct_fwd_scratch(tfc_threadpool *pool, const tfc__nn_geom *g);
+size_t tfc__nn_direct_bp_input_scratch(tfc_threadpool *pool, const tfc__nn_geom *g);
+size_t tfc__nn_direct_bp_filter_scratch(tfc_threadpool *pool, const tfc__nn_geom *g);
+/* y = conv(x, w): x [n, in_h, in_w, in_c], w HWIO, y [n, out_h, out_w, out_c]. */
+void tfc__nn_direct_fwd(tfc_threadpool *pool, const tfc__nn_geom *g, const float *x,
+                        const float *w, float *y, float *scratch);
+/* dx of y = conv(x, w) from dy. */
+void tfc__nn_direct_bp_input(tfc_threadpool *pool, const tfc__nn_geom *g, const float *w,
+                             const float *dy, float *dx, float *scratch);
+/* dw of y = conv(x, w) from dy (summed over the batch). */
+void tfc__nn_direct_bp_filter(tfc_threadpool *pool, const tfc__nn_geom *g, const float *x,
+                              const float *dy, float *dw, float *scratch);
 
 #endif

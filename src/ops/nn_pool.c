@@ -76,6 +76,101 @@ static void pool_row_f64(void *ctx, int64_t i) {
 
 enum { POOL_BLOCK = 64 };
 
+/* MaxPoolGrad of one image when windows do not overlap (stride >= window, as in 2x2/2): each
+ * input element is in at most one window, so dx is written once, without a scatter. The window's
+ * max m is found as the scan in row-major order with strict > finds it; the first element equal
+ * to m gets dy (the first one when m is NaN: only a NaN first element makes m NaN), the rest 0.
+ * Channels [c_lo, C) here; the float version does the multiples of 4 with SSE2 first. */
+static bool tiles_cover(const tfc__nn_geom *g) {
+    return g->pad_top == 0 && g->pad_left == 0 && g->stride_h == g->k_h && g->stride_w == g->k_w &&
+           g->out_h * g->k_h == g->in_h && g->out_w * g->k_w == g->in_w;
+}
+
+#define MAX_GRAD_TILED(T)                                                                          \
+    static void max_grad_tiled_##T(const tfc__nn_geom *g, const T *x, const T *dy, T *dx,          \
+                                   int64_t c_lo) {                                                 \
+        int64_t C = g->in_c, h0, h1, w0, w1;                                                       \
+        for (int64_t oh = 0; oh < g->out_h; oh++) {                                                \
+            window(oh, g->stride_h, g->pad_top, g->k_h, g->in_h, &h0, &h1);                        \
+            for (int64_t ow = 0; ow < g->out_w; ow++) {                                            \
+                window(ow, g->stride_w, g->pad_left, g->k_w, g->in_w, &w0, &w1);                   \
+                if (h1 <= h0 || w1 <= w0) continue;                                                \
+                const T *d = dy + (oh * g->out_w + ow) * C;                                        \
+                for (int64_t c = c_lo; c < C; c++) {                                               \
+                    int64_t first = (h0 * g->in_w + w0) * C + c;                                   \
+                    T m = x[first];                                                                \
+                    for (int64_t h = h0; h < h1; h++)                                              \
+                        for (int64_t w = w0; w < w1; w++) {                                        \
+                            T v = x[(h * g->in_w + w) * C + c];                                    \
+                            m = v > m ? v : m;                                                     \
+                        }                                                                          \
+                    bool taken = m != m;                                                           \
+                    for (int64_t h = h0; h < h1; h++)                                              \
+                        for (int64_t w = w0; w < w1; w++) {                                        \
+                            int64_t o = (h * g->in_w + w) * C + c;                                 \
+                            bool hit = !taken && x[o] == m;                                        \
+                            dx[o] = hit ? d[c] : 0;                                                \
+                            taken |= hit;                                                          \
+                        }                                                                          \
+                    if (m != m) dx[first] = d[c];                                                  \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+    }
+MAX_GRAD_TILED(float)
+MAX_GRAD_TILED(double)
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+/* Four channels at a time: maxps(v, m) is exactly v > m ? v : m. Returns the first channel left. */
+static int64_t max_grad_tiled_sse(const tfc__nn_geom *g, const float *x, const float *dy,
+                                  float *dx) {
+    int64_t C = g->in_c, C4 = C & ~(int64_t)3, h0, h1, w0, w1;
+    for (int64_t oh = 0; oh < g->out_h; oh++) {
+        window(oh, g->stride_h, g->pad_top, g->k_h, g->in_h, &h0, &h1);
+        for (int64_t ow = 0; ow < g->out_w; ow++) {
+            window(ow, g->stride_w, g->pad_left, g->k_w, g->in_w, &w0, &w1);
+            if (h1 <= h0 || w1 <= w0) continue;
+            const float *d = dy + (oh * g->out_w + ow) * C;
+            for (int64_t c = 0; c < C4; c += 4) {
+                int64_t first = (h0 * g->in_w + w0) * C + c;
+                __m128 m = _mm_loadu_ps(x + first), dv = _mm_loadu_ps(d + c);
+                for (int64_t h = h0; h < h1; h++)
+                    for (int64_t w = w0; w < w1; w++)
+                        m = _mm_max_ps(_mm_loadu_ps(x + (h * g->in_w + w) * C + c), m);
+                __m128 nan = _mm_cmpunord_ps(m, m), taken = nan;
+                for (int64_t h = h0; h < h1; h++)
+                    for (int64_t w = w0; w < w1; w++) {
+                        int64_t o = (h * g->in_w + w) * C + c;
+                        __m128 hit = _mm_andnot_ps(taken, _mm_cmpeq_ps(_mm_loadu_ps(x + o), m));
+                        _mm_storeu_ps(dx + o, _mm_and_ps(hit, dv));
+                        taken = _mm_or_ps(taken, hit);
+                    }
+                __m128 f = _mm_loadu_ps(dx + first);
+                _mm_storeu_ps(dx + first, _mm_or_ps(_mm_and_ps(nan, dv), _mm_andnot_ps(nan, f)));
+            }
+        }
+    }
+    return C4;
+}
+#endif
+
+static void max_grad_tiled(const tfc__nn_geom *g, bool f32, const void *x, const void *dy,
+                           void *dx) {
+    if (!tiles_cover(g))
+        memset(dx, 0,
+               (size_t)(g->in_h * g->in_w * g->in_c) * (f32 ? sizeof(float) : sizeof(double)));
+    if (!f32) {
+        max_grad_tiled_double(g, x, dy, dx, 0);
+        return;
+    }
+    int64_t c_lo = 0;
+#ifdef __SSE2__
+    c_lo = max_grad_tiled_sse(g, x, dy, dx);
+#endif
+    if (c_lo < g->in_c) max_grad_tiled_float(g, x, dy, dx, c_lo);
+}
+
 /* Gradients: task n is image n; dx is zeroed here. The first maximum in row-major window order
  * gets the gradient (strict >), as before. */
 #define POOL_GRAD(T)                                                                               \
@@ -84,6 +179,11 @@ enum { POOL_BLOCK = 64 };
         int64_t C = g->in_c, in_img = g->in_h * g->in_w * C, h0, h1, w0, w1;                       \
         const T *x = j->x ? (const T *)j->x + n * in_img : NULL;                                   \
         T *dx = (T *)j->dx + n * in_img;                                                           \
+        if (!j->avg && g->stride_h >= g->k_h && g->stride_w >= g->k_w) {                           \
+            max_grad_tiled(g, sizeof(T) == 4, x, (const T *)j->dy + n * g->out_h * g->out_w * C,   \
+                           dx);                                                                    \
+            return;                                                                                \
+        }                                                                                          \
         memset(dx, 0, (size_t)in_img * sizeof(T));                                                 \
         for (int64_t oh = 0; oh < g->out_h; oh++) {                                                \
             window(oh, g->stride_h, g->pad_top, g->k_h, g->in_h, &h0, &h1);                        \

@@ -51,6 +51,11 @@ static const conv_case cases[] = {
      {.sh = 2, .sw = 1, .dh = 2, .dw = 2, .padding = "EXPLICIT", .pad = {0, 5, 6, 1}},
      F},
     {1, 4, 4, 1, 5, 5, 1, {.sh = 2, .sw = 2, .padding = "VALID"}, F}, /* 0x0 output, as in TF */
+    /* full 16-channel register tiles and a tail (40 = 16 + 16 + 8), pixels not a multiple of 6,
+     * one image on a pool (its pixel tiles split), strides 2x1 with 33 channels */
+    {3, 7, 6, 5, 3, 3, 40, {.sh = 1, .sw = 1, .padding = "SAME"}, F},
+    {1, 9, 9, 3, 5, 5, 16, {.sh = 1, .sw = 1, .padding = "SAME"}, F},
+    {2, 6, 5, 7, 3, 2, 33, {.sh = 2, .sw = 1, .padding = "VALID"}, F},
     {2, 7, 7, 3, 3, 3, 4, {.sh = 2, .sw = 1, .padding = "SAME"}, D},
     {2, 8, 7, 2, 3, 2, 3, {.sh = 1, .sw = 2, .dh = 2, .dw = 2, .padding = "VALID"}, D},
 };

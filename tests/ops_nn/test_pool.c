@@ -20,6 +20,11 @@ static const pool_case cases[] = {
     {2, 6, 9, 1, {.kh = 2, .kw = 3, .sh = 1, .sw = 2, .padding = "VALID"}, TFC_DT_FLOAT, false},
     {3, 4, 4, 2, {.kh = 4, .kw = 4, .sh = 1, .sw = 1, .padding = "VALID"}, TFC_DT_FLOAT, false},
     {2, 9, 7, 2, {.kh = 2, .kw = 2, .sh = 2, .sw = 2, .padding = "SAME"}, TFC_DT_DOUBLE, false},
+    /* non-overlapping windows with channels for the vector path (6 = 4 + 2, 8), covering the
+     * image exactly or not (SAME padding, a stride-3 window that leaves a row out) */
+    {2, 8, 8, 6, {.kh = 2, .kw = 2, .sh = 2, .sw = 2, .padding = "VALID"}, TFC_DT_FLOAT, false},
+    {2, 9, 9, 8, {.kh = 2, .kw = 2, .sh = 2, .sw = 2, .padding = "SAME"}, TFC_DT_FLOAT, false},
+    {1, 7, 6, 4, {.kh = 3, .kw = 3, .sh = 3, .sw = 3, .padding = "VALID"}, TFC_DT_FLOAT, false},
     {1,
      6,
      5,
@@ -179,6 +184,28 @@ static void test_max_pool_grad_ties(void **state) {
     tfc_tensor_unref(dx), tfc_tensor_unref(x), tfc_tensor_unref(y), tfc_tensor_unref(dy);
 }
 
+/* NaN in non-overlapping windows: a NaN first element is the max (nothing compares greater) and
+ * takes the gradient; a later NaN never wins. Five channels with the same pattern: four take the
+ * vector path, one the scalar. */
+static void test_max_pool_grad_nan(void **state) {
+    (void)state;
+    tn_win w = {.kh = 2, .kw = 2, .sh = 2, .sw = 2, .padding = "VALID"};
+    double nan = 0.0 / 0.0, px[8] = {nan, 1, 1, nan, 2, 0, 3, 3}, pdx[8] = {5, 0, 0, 0, 0, 0, 7, 0};
+    double xv[40], yv[10], dyv[10], want[40];
+    for (int c = 0; c < 5; c++) {
+        for (int p = 0; p < 8; p++) xv[p * 5 + c] = px[p], want[p * 5 + c] = pdx[p];
+        yv[c] = nan, yv[5 + c] = 3, dyv[c] = 5, dyv[5 + c] = 7;
+    }
+    tfc_tensor *x = tn_tensor(TFC_DT_FLOAT, 4, (int64_t[]){1, 2, 4, 5}, xv);
+    tfc_tensor *y = tn_tensor(TFC_DT_FLOAT, 4, (int64_t[]){1, 1, 2, 5}, yv);
+    tfc_tensor *dy = tn_tensor(TFC_DT_FLOAT, 4, (int64_t[]){1, 1, 2, 5}, dyv);
+    const tfc_tensor *in[] = {x, y, dy};
+    tfc_tensor *dx;
+    TN_RUN("MaxPoolGrad", in, 3, tn_pool_attrs, &w, &dx, 1, NULL);
+    tn_assert_close("nan", dx, want, 40, 0, 0);
+    tfc_tensor_unref(dx), tfc_tensor_unref(x), tfc_tensor_unref(y), tfc_tensor_unref(dy);
+}
+
 static void test_pool_runtime_errors(void **state) {
     (void)state;
     tn_win w = {.kh = 2, .kw = 2, .sh = 2, .sw = 2, .padding = "VALID"};
@@ -205,6 +232,7 @@ int tn_run_pool(void) {
     const struct CMUnitTest tests[] = {
         TU_TEST(test_pools),
         TU_TEST(test_max_pool_grad_ties),
+        TU_TEST(test_max_pool_grad_nan),
         TU_TEST(test_pool_runtime_errors),
     };
     return cmocka_run_group_tests_name("nn_pool", tests, NULL, NULL);
