@@ -6,8 +6,8 @@
  *
  * Input: the first 10,000 training images (parsed before timing), cycled, as the peer does. Each
  * figure is the median of BENCH_REPS (default 3) timed reps of about 3 s (latency: of the reps'
- * medians over 1000 runs). Prints BENCH lines. BENCH_TRAIN_ONLY=1 stops after the training figure
- * (to profile the step alone). */
+ * medians over 1000 runs). Prints BENCH lines. BENCH_ONLY=train|infer|latency runs just that
+ * figure (to profile it alone). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,16 +113,12 @@ int main(int argc, char **argv) {
         die("session", &st);
     if (tfc_session_run(s, NULL, 0, NULL, 0, NULL, &m.init, 1, &st)) die("init", &st);
     yes = fmnist_bool(true);
-    printf("BENCH cnn_train_%dt %.1f img/s\n", threads, rate(s, &m, train_step, reps));
+    const char *only = getenv("BENCH_ONLY");
+    if (!only || !strcmp(only, "train"))
+        printf("BENCH cnn_train_%dt %.1f img/s\n", threads, rate(s, &m, train_step, reps));
     fflush(stdout);
-    if (getenv("BENCH_TRAIN_ONLY")) { /* for profiling the step alone */
-        tfc_tensor_unref(yes);
-        tfc_session_free(s);
-        tfc_graph_free(g);
-        for (int i = 0; i < NB; i++) tfc_element_clear(&batches[i]);
-        return 0;
-    }
-    printf("BENCH cnn_infer_b100_%dt %.1f img/s\n", threads, rate(s, &m, infer_step, reps));
+    if (!only || !strcmp(only, "infer"))
+        printf("BENCH cnn_infer_b100_%dt %.1f img/s\n", threads, rate(s, &m, infer_step, reps));
     fflush(stdout);
     /* batch-1 latency: the median of 1000 runs, per rep; the median of the reps */
     tfc_tensor *x1;
@@ -132,7 +128,8 @@ int main(int argc, char **argv) {
         die("image", &st);
     tfc_feed f1 = {m.x, x1};
     double meds[16], *lat = malloc(1000 * sizeof *lat);
-    for (int i = 0; i < 50; i++) {
+    if (only && strcmp(only, "latency")) reps = 0;
+    for (int i = 0; i < 50 && reps; i++) {
         tfc_tensor *out;
         if (tfc_session_run(s, &f1, 1, &m.logits, 1, &out, NULL, 0, &st)) die("latency", &st);
         tfc_tensor_unref(out);
@@ -147,7 +144,7 @@ int main(int argc, char **argv) {
         }
         meds[r] = median(lat, 1000) * 1e6;
     }
-    printf("BENCH cnn_latency_b1_%dt %.1f us\n", threads, median(meds, reps));
+    if (reps) printf("BENCH cnn_latency_b1_%dt %.1f us\n", threads, median(meds, reps));
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("BENCH cnn_peak_rss_%dt %.1f MiB\n", threads, (double)ru.ru_maxrss / 1024.0);

@@ -302,7 +302,16 @@ static void test_matmul(void **state) {
     TU_OK(tfc_threadpool_new(3, &pool, NULL));
     openblas_set_num_threads(1);
     for (int d = 0; d < 2; d++)
-        for (int t = 0; t < 4; t++) check_matmul_on(dts[d], 67, 150, 410, t & 1, t & 2, &seed, pool);
+        for (int t = 0; t < 4; t++)
+            check_matmul_on(dts[d], 67, 150, 410, t & 1, t & 2, &seed, pool);
+    /* A few rows (batch-1 inference): one GEMV per row over column blocks, inline and on the
+     * pool (410 columns: blocks of 16 split 3 ways unevenly, the last one short). */
+    for (int d = 0; d < 2; d++)
+        for (int t = 0; t < 4; t++)
+            for (int64_t m = 1; m <= 4; m += 3) {
+                check_matmul_on(dts[d], m, 170, 410, t & 1, t & 2, &seed, pool);
+                check_matmul_on(dts[d], m, 170, 410, t & 1, t & 2, &seed, NULL);
+            }
     tfc_threadpool_free(pool);
     /* Inner dims that only meet at run time. */
     tfc_graph *g = tfc_graph_new();
