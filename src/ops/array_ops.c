@@ -254,10 +254,32 @@ static tfc_code sum_compute(tfc_kernel_ctx *c, void *state) {
     }
     for (int d = 0; d < rank; d++)
         if (!mask[d] || keep) os.dims[os.rank++] = mask[d] ? 1 : in_shape->dims[d];
+    /* Nothing to add up (the reduced dims have size 1, or none is reduced, as in a gradient
+     * whose shapes did not broadcast): the input, reshaped. */
+    bool trivial = true;
+    for (int d = 0; d < rank; d++)
+        if (mask[d] && in_shape->dims[d] != 1) trivial = false;
+    if (trivial && tfc_dtype_size(tfc_tensor_dtype(in)) > 0)
+        return tfc_kctx_set_output_view(c, 0, in, &os);
     tfc_tensor *out;
     tfc_code rc = tfc_kctx_alloc_output(c, 0, tfc_tensor_dtype(in), &os, &out);
     if (rc != TFC_OK) return rc;
     int64_t n = tfc_tensor_num_elements(in);
+    /* The reduced dims leading (a bias-like gradient): rows of the kept elements added up. */
+    int lead = 0;
+    while (lead < rank && mask[lead]) lead++;
+    bool leading = lead > 0;
+    for (int d = lead; d < rank; d++)
+        if (mask[d]) leading = false;
+    if (leading && tfc_tensor_dtype(in) == TFC_DT_FLOAT) {
+        int64_t inner = tfc_tensor_num_elements(out), rows = inner ? n / inner : 0;
+        const float *x = tfc_tensor_data_const(in);
+        float *y = tfc_tensor_data(out);
+        memset(y, 0, tfc_tensor_byte_size(out));
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t j = 0; j < inner; j++) y[j] += x[r * inner + j];
+        return TFC_OK;
+    }
     switch (tfc_tensor_dtype(in)) {
     case TFC_DT_FLOAT:
         SUM_LOOP(float);

@@ -285,6 +285,61 @@ static void check_matmul(tfc_dtype dt, int64_t m, int64_t k, int64_t n, bool ta,
     check_matmul_on(dt, m, k, n, ta, tb, seed, NULL);
 }
 
+static void keep_dims_attr(tfc_node_builder *b, const void *ctx) {
+    tfc_node_set_attr_bool(b, "keep_dims", *(const bool *)ctx);
+}
+
+/* Sum over every set of axes of a [3,4,5] and a [3,1,5] tensor (the size-1 dim reduced is a
+ * reshape), with and without keep_dims, against a reference. */
+static void test_sum_axes(void **state) {
+    (void)state;
+    uint64_t seed = 5;
+    static const tfc_dtype dts[] = {TFC_DT_FLOAT, TFC_DT_DOUBLE, TFC_DT_INT32};
+    static const int64_t shapes[2][3] = {{3, 4, 5}, {3, 1, 5}};
+    for (int d = 0; d < 3; d++)
+        for (int sh = 0; sh < 2; sh++)
+            for (int set = 0; set < 8; set++)
+                for (int keep = 0; keep < 2; keep++) {
+                    const int64_t *dims = shapes[sh];
+                    tfc_tensor *x = tr_tensor(dts[d], 3, dims);
+                    tr_fill(x, &seed);
+                    int32_t ax[3];
+                    int na = 0;
+                    for (int k = 0; k < 3; k++)
+                        if (set >> k & 1) ax[na++] = k;
+                    tfc_tensor *axes;
+                    TU_OK(tfc_tensor_new(TFC_DT_INT32, &(tfc_shape){1, {na}}, &axes, NULL));
+                    if (na) memcpy(tfc_tensor_data(axes), ax, (size_t)na * sizeof *ax);
+                    bool kd = keep;
+                    tfc_tensor *y;
+                    tfc_status st;
+                    TU_OK(tu_run_op(NULL, "Sum", (const tfc_tensor *[]){x, axes}, 2, keep_dims_attr,
+                                    &kd, &y, 1, false, &st));
+                    int64_t od[3];
+                    int orank = 0;
+                    for (int k = 0; k < 3; k++)
+                        if (!(set >> k & 1) || keep) od[orank++] = set >> k & 1 ? 1 : dims[k];
+                    assert_int_equal(tfc_tensor_rank(y), orank);
+                    for (int k = 0; k < orank; k++) assert_int_equal(tfc_tensor_dim(y, k), od[k]);
+                    int64_t ny = tfc_tensor_num_elements(y);
+                    double want[60] = {0};
+                    for (int64_t i = 0; i < dims[0]; i++)
+                        for (int64_t j = 0; j < dims[1]; j++)
+                            for (int64_t k = 0; k < dims[2]; k++) {
+                                int64_t o = 0, idx[3] = {i, j, k};
+                                for (int q = 0; q < 3; q++)
+                                    if (!(set >> q & 1)) o = o * dims[q] + idx[q];
+                                want[o] += tu_at(x, (i * dims[1] + j) * dims[2] + k);
+                            }
+                    for (int64_t o = 0; o < ny; o++)
+                        if (fabs(tu_at(y, o) - want[o]) > 1e-4 * (1 + fabs(want[o])))
+                            fail_msg("Sum %s shape %d axes set %d keep %d [%lld]: %g, want %g",
+                                     tfc_dtype_name(dts[d]), sh, set, keep, (long long)o,
+                                     tu_at(y, o), want[o]);
+                    tfc_tensor_unref(x), tfc_tensor_unref(axes), tfc_tensor_unref(y);
+                }
+}
+
 static void test_matmul(void **state) {
     (void)state;
     uint64_t seed = 11;
@@ -437,6 +492,7 @@ int tr_run_kernels(void) {
         TU_TEST(test_unary),
         TU_TEST(test_add_n),
         TU_TEST(test_matmul),
+        TU_TEST(test_sum_axes),
         TU_TEST(test_shape_reshape),
         TU_TEST(test_inputs_and_identity),
     };
