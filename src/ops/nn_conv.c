@@ -276,6 +276,42 @@ static void conv_group(const void *ctx, int64_t part, int64_t n0, int64_t cnt, c
                  j->y + (size_t)(n0 * p->P * g->out_c) * p->es, g->out_c);
 }
 
+/* A fused BiasAdd's bias must be what BiasAdd takes: a vector of y's depth and dtype. */
+static tfc_code check_bias(tfc_kernel_ctx *c, const tfc__nn_conv_state *s, const tfc_tensor *b,
+                           const tfc_tensor *y) {
+    char bs[96], ys[96];
+    if (tfc_tensor_dtype(b) != s->dt || tfc_tensor_rank(b) != 1 ||
+        tfc_tensor_dim(b, 0) != tfc_tensor_dim(y, 3))
+        return tfc_kctx_fail(c, TFC_INVALID_ARGUMENT,
+                             "fused BiasAdd: Must provide as many biases as the last dimension of "
+                             "the input tensor: %s %s vs. %s",
+                             tfc_dtype_name(tfc_tensor_dtype(b)),
+                             tfc_shape_to_string(tfc_tensor_shape(b), bs, sizeof bs),
+                             tfc_shape_to_string(tfc_tensor_shape(y), ys, sizeof ys));
+    return TFC_OK;
+}
+
+/* The epilogue as a separate pass, for the im2col path (float64, or TFC_CONV_IMPL=gemm); Relu
+ * keeps NaN, as TF's does. */
+#define APPLY_BIAS(T)                                                                              \
+    static void apply_bias_##T(const T *b, bool relu, T *y, int64_t rows, int64_t C) {             \
+        for (int64_t r = 0; r < rows; r++, y += C)                                                 \
+            for (int64_t k = 0; k < C; k++) {                                                      \
+                T v = y[k] + b[k];                                                                 \
+                y[k] = relu && v < 0 ? 0 : v;                                                      \
+            }                                                                                      \
+    }
+APPLY_BIAS(float)
+APPLY_BIAS(double)
+
+static void apply_bias(tfc_dtype dt, const tfc_tensor *b, bool relu, tfc_tensor *y) {
+    int64_t C = tfc_tensor_dim(y, 3), rows = C ? tfc_tensor_num_elements(y) / C : 0;
+    if (dt == TFC_DT_FLOAT)
+        apply_bias_float(tfc_tensor_data_const(b), relu, tfc_tensor_data(y), rows, C);
+    else
+        apply_bias_double(tfc_tensor_data_const(b), relu, tfc_tensor_data(y), rows, C);
+}
+
 static tfc_code conv2d_compute(tfc_kernel_ctx *c, void *state) {
     tfc__nn_conv_state *s = state;
     const tfc_tensor *x = tfc_kctx_input(c, 0), *f = tfc_kctx_input(c, 1);
@@ -293,12 +329,15 @@ static tfc_code conv2d_compute(tfc_kernel_ctx *c, void *state) {
         memset(tfc_tensor_data(y), 0, tfc_tensor_byte_size(y));
         return TFC_OK;
     }
+    const tfc_tensor *bias;
+    bool relu, epi = tfc_kctx_epilogue(c, &bias, &relu);
+    if (epi && check_bias(c, s, bias, y)) return TFC_INVALID_ARGUMENT;
     tfc_threadpool *pool = tfc_kctx_pool(c);
     if (s->direct) {
         float *sc = tfc__nn_scratch_get(&s->scratch, tfc__nn_direct_fwd_scratch(pool, &g));
         if (!sc) return tfc_kctx_fail(c, TFC_RESOURCE_EXHAUSTED, "out of memory for Conv2D");
         tfc__nn_direct_fwd(pool, &g, tfc_tensor_data_const(x), tfc_tensor_data_const(f),
-                           tfc_tensor_data(y), sc);
+                           epi ? tfc_tensor_data_const(bias) : NULL, relu, tfc_tensor_data(y), sc);
         return TFC_OK;
     }
     tfc__nn_batch_split p;
@@ -310,8 +349,11 @@ static tfc_code conv2d_compute(tfc_kernel_ctx *c, void *state) {
                   tfc_tensor_data_const(f),
                   tfc_tensor_data(y)};
     tfc__nn_conv_run(c, &g, &p, conv_group, &j);
+    if (epi) apply_bias(s->dt, bias, relu, y);
     return TFC_OK;
 }
 
-const tfc_kernel tfc__kernel_conv2d = {
-    .prepare = tfc__nn_conv_prepare, .compute = conv2d_compute, .release = tfc__nn_conv_release};
+const tfc_kernel tfc__kernel_conv2d = {.prepare = tfc__nn_conv_prepare,
+                                       .compute = conv2d_compute,
+                                       .release = tfc__nn_conv_release,
+                                       .fuses_bias_relu = true};

@@ -76,9 +76,25 @@ static TGT void masks(int64_t n, __m256i *m0, __m256i *m1) {
 /* y[r][0..n) = sum over kh < kh_n, j < len of a[r][kh * row + j] * w[(kh * len + j) * ldw + ..],
  * for the 6 pixels whose window starts are a[0..5]; only the first `rows` are stored, at
  * y + r * ldy. n is 16 unless masked. */
+#define EPI_ROW(r)                                                                                 \
+    (c##r##0 = _mm256_add_ps(c##r##0, e0), c##r##1 = _mm256_add_ps(c##r##1, e1),                   \
+     c##r##0 = relu ? _mm256_max_ps(zero, c##r##0) : c##r##0,                                      \
+     c##r##1 = relu ? _mm256_max_ps(zero, c##r##1) : c##r##1)
+
+/* A tile's epilogue: + the bias of its 16 channels, then Relu when relu (max(0, v) keeps NaN, as
+ * Relu's v < 0 ? 0 : v does). */
+typedef struct epilogue {
+    const float *bias; /* NULL: none */
+    bool relu;
+} epilogue;
+
 static inline __attribute__((always_inline)) TGT void
 fwd_tile(const float *const a[6], int64_t row, int64_t kh_n, int64_t len, const float *w,
-         int64_t ldw, float *y, int64_t ldy, int rows, bool masked, __m256i m0, __m256i m1) {
+         int64_t ldw, float *y, int64_t ldy, int rows, bool masked, __m256i m0, __m256i m1,
+         const epilogue *ep) {
+    bool epi = ep->bias != NULL, relu = ep->relu;
+    __m256 e0 = _mm256_setzero_ps(), e1 = e0, zero = e0;
+    if (epi) LOAD2(ep->bias, e0, e1);
     ZERO12();
     const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *a4 = a[4], *a5 = a[5];
     for (int64_t kh = 0; kh < kh_n; kh++) {
@@ -95,6 +111,9 @@ fwd_tile(const float *const a[6], int64_t row, int64_t kh_n, int64_t len, const 
         }
         a0 += row, a1 += row, a2 += row, a3 += row, a4 += row, a5 += row;
     }
+    if (epi) { /* a fused BiasAdd (and Relu) */
+        EPI_ROW(0), EPI_ROW(1), EPI_ROW(2), EPI_ROW(3), EPI_ROW(4), EPI_ROW(5);
+    }
     STORE_ROW(0, y);
     if (rows > 1) STORE_ROW(1, y + ldy);
     if (rows > 2) STORE_ROW(2, y + 2 * ldy);
@@ -104,17 +123,18 @@ fwd_tile(const float *const a[6], int64_t row, int64_t kh_n, int64_t len, const 
 }
 
 static TGT void fwd_tile_full(const float *const a[6], int64_t row, int64_t kh_n, int64_t len,
-                              const float *w, int64_t ldw, float *y, int64_t ldy, int rows) {
+                              const float *w, int64_t ldw, float *y, int64_t ldy, int rows,
+                              const epilogue *ep) {
     __m256i z = _mm256_setzero_si256();
-    fwd_tile(a, row, kh_n, len, w, ldw, y, ldy, rows, false, z, z);
+    fwd_tile(a, row, kh_n, len, w, ldw, y, ldy, rows, false, z, z, ep);
 }
 
 static TGT void fwd_tile_masked(const float *const a[6], int64_t row, int64_t kh_n, int64_t len,
                                 const float *w, int64_t ldw, float *y, int64_t ldy, int rows,
-                                int64_t n) {
+                                int64_t n, const epilogue *ep) {
     __m256i m0, m1;
     masks(n, &m0, &m1);
-    fwd_tile(a, row, kh_n, len, w, ldw, y, ldy, rows, true, m0, m1);
+    fwd_tile(a, row, kh_n, len, w, ldw, y, ldy, rows, true, m0, m1, ep);
 }
 
 /* dw[r][0..n) += sum over the pixels of x[pix + r] * dy[p][0..n) for r < 6, storing the first
@@ -209,14 +229,16 @@ static void pad_image(const tfc__nn_geom *g, const float *img, float *out) {
 
 typedef struct fwd_job {
     const tfc__nn_geom *g;
-    const float *x, *w;
+    const float *x, *w, *bias;
+    bool relu;
     float *y, *scratch;
     int64_t parts, tiles, chunks; /* chunks: per image, when the batch is smaller than parts */
 } fwd_job;
 
 /* Pixel tiles [t0, t1) of image i from its padded copy xp. */
-static void fwd_tiles(const tfc__nn_geom *g, const float *xp, const float *w, float *y, int64_t t0,
-                      int64_t t1) {
+static void fwd_tiles(const fwd_job *j, const float *xp, float *y, int64_t t0, int64_t t1) {
+    const tfc__nn_geom *g = j->g;
+    const float *w = j->w;
     int64_t C = g->in_c, W = pad_w(g), N = g->out_c, P = g->out_h * g->out_w;
     int64_t len = g->k_w * C, row = g->dil_h * W * C;
     for (int64_t t = t0; t < t1; t++) {
@@ -228,10 +250,11 @@ static void fwd_tiles(const tfc__nn_geom *g, const float *xp, const float *w, fl
         }
         float *yt = y + p0 * N;
         for (int64_t n0 = 0; n0 < N; n0 += 16) {
+            epilogue ep = {j->bias ? j->bias + n0 : NULL, j->relu};
             if (N - n0 >= 16)
-                fwd_tile_full(a, row, g->k_h, len, w + n0, N, yt + n0, N, (int)rows);
+                fwd_tile_full(a, row, g->k_h, len, w + n0, N, yt + n0, N, (int)rows, &ep);
             else
-                fwd_tile_masked(a, row, g->k_h, len, w + n0, N, yt + n0, N, (int)rows, N - n0);
+                fwd_tile_masked(a, row, g->k_h, len, w + n0, N, yt + n0, N, (int)rows, N - n0, &ep);
         }
     }
 }
@@ -243,7 +266,7 @@ static void fwd_part(void *ctx, int64_t part) {
     float *xp = j->scratch + part * pad_elems(g);
     for (int64_t i = g->n * part / j->parts; i < g->n * (part + 1) / j->parts; i++) {
         pad_image(g, j->x + i * in_img, xp);
-        fwd_tiles(g, xp, j->w, j->y + i * out_img, 0, j->tiles);
+        fwd_tiles(j, xp, j->y + i * out_img, 0, j->tiles);
     }
 }
 
@@ -251,7 +274,7 @@ static void fwd_chunk(void *ctx, int64_t u) {
     const fwd_job *j = ctx;
     const tfc__nn_geom *g = j->g;
     int64_t i = u / j->chunks, c = u % j->chunks;
-    fwd_tiles(g, j->scratch + i * pad_elems(g), j->w, j->y + i * g->out_h * g->out_w * g->out_c,
+    fwd_tiles(j, j->scratch + i * pad_elems(g), j->y + i * g->out_h * g->out_w * g->out_c,
               j->tiles * c / j->chunks, j->tiles * (c + 1) / j->chunks);
 }
 
@@ -262,9 +285,9 @@ size_t tfc__nn_direct_fwd_scratch(tfc_threadpool *pool, const tfc__nn_geom *g) {
 }
 
 void tfc__nn_direct_fwd(tfc_threadpool *pool, const tfc__nn_geom *g, const float *x, const float *w,
-                        float *y, float *scratch) {
+                        const float *bias, bool relu, float *y, float *scratch) {
     int64_t parts = tfc__nn_num_parts(pool, INT64_MAX), P = g->out_h * g->out_w;
-    fwd_job j = {g, x, w, y, scratch, 0, (P + TILE - 1) / TILE, 1};
+    fwd_job j = {g, x, w, bias, relu, y, scratch, 0, (P + TILE - 1) / TILE, 1};
     if (g->n >= parts) {
         j.parts = tfc__nn_num_parts(pool, g->n);
         tfc__nn_parallel(pool, j.parts, fwd_part, &j);
@@ -315,7 +338,7 @@ void tfc__nn_direct_bp_input(tfc_threadpool *pool, const tfc__nn_geom *g, const 
             for (int64_t c = 0; c < C; c++)
                 for (int64_t o = 0; o < N; o++) dst[o * C + c] = src[c * N + o];
         }
-    tfc__nn_direct_fwd(pool, &b, dy, wt, dx, scratch + KH * KW * C * N);
+    tfc__nn_direct_fwd(pool, &b, dy, wt, NULL, false, dx, scratch + KH * KW * C * N);
 }
 
 /* ---- Filter gradient ---- */

@@ -217,9 +217,10 @@ bool tfc__nn_direct_bp_input_fits(const tfc__nn_geom *g);
 size_t tfc__nn_direct_fwd_scratch(tfc_threadpool *pool, const tfc__nn_geom *g);
 size_t tfc__nn_direct_bp_input_scratch(tfc_threadpool *pool, const tfc__nn_geom *g);
 size_t tfc__nn_direct_bp_filter_scratch(tfc_threadpool *pool, const tfc__nn_geom *g);
-/* y = conv(x, w): x [n, in_h, in_w, in_c], w HWIO, y [n, out_h, out_w, out_c]. */
+/* y = conv(x, w): x [n, in_h, in_w, in_c], w HWIO, y [n, out_h, out_w, out_c]; plus bias
+ * [out_c] unless NULL, then max(., 0) when relu. */
 void tfc__nn_direct_fwd(tfc_threadpool *pool, const tfc__nn_geom *g, const float *x,
-                        const float *w, float *y, float *scratch);
+                        const float *w, const float *bias, bool relu, float *y, float *scratch);
 /* dx of y = conv(x, w) from dy. */
 void tfc__nn_direct_bp_input(tfc_threadpool *pool, const tfc__nn_geom *g, const float *w,
                              const float *dy, float *dx, float *scratch);

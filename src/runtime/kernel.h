@@ -38,7 +38,16 @@ typedef struct tfc_kernel {
     tfc_code (*prepare)(const tfc_node *node, void **state, tfc_status *st);
     tfc_code (*compute)(tfc_kernel_ctx *c, void *state);
     void (*release)(void *state); /* NULL = tfc_free(state) */
+    /* The kernel can finish output 0 with a bias add over its last dim and a Relu: a session
+     * plan then folds a following BiasAdd (NHWC) and Relu into this node (see
+     * tfc_kctx_epilogue), as TF's remapper makes _FusedConv2D. */
+    bool fuses_bias_relu;
 } tfc_kernel;
+
+/* When the plan fused a BiasAdd (and a Relu) into this node: true, with *bias the bias value
+ * (unchecked: the kernel gives BiasAdd's error when it is not a vector of output 0's last dim and
+ * dtype) and *relu whether the Relu follows; output 0 is then the fused value. False otherwise. */
+bool tfc_kctx_epilogue(const tfc_kernel_ctx *c, const tfc_tensor **bias, bool *relu);
 
 /* Inputs, flattened (list arguments expand in order); borrowed for the duration of compute. */
 int tfc_kctx_num_inputs(const tfc_kernel_ctx *c);

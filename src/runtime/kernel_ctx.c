@@ -35,6 +35,12 @@ tfc_threadpool *tfc_kctx_pool(tfc_kernel_ctx *c) {
     return c->pool;
 }
 
+bool tfc_kctx_epilogue(const tfc_kernel_ctx *c, const tfc_tensor **bias, bool *relu) {
+    *bias = c->epi_bias;
+    *relu = c->epi_relu;
+    return c->epi_bias != NULL;
+}
+
 tfc_code tfc_kctx_fail(tfc_kernel_ctx *c, tfc_code code, const char *fmt, ...) {
     char msg[TFC_STATUS_MSG_MAX];
     va_list ap;

@@ -54,6 +54,8 @@ struct tfc_kernel_ctx {
     tfc_threadpool *pool;
     tfc_var_table *vars;
     tfc_status *st;
+    const tfc_tensor *epi_bias; /* a fused BiasAdd's bias (NULL: none) */
+    bool epi_relu;              /* ... followed by a fused Relu */
 };
 
 /* Variable table: an open-addressing map from key to a heap entry (so slots never move). */
@@ -80,6 +82,12 @@ typedef struct tfc__step {
     const tfc_tensor **in; /* scratch handed to the kernel */
     tfc_tensor ***in_ref;
     int out_slot; /* index of output 0's slot */
+    /* Epilogue fusion (session_plan.c): a step whose kernel fuses_bias_relu may take over the
+     * BiasAdd (and Relu) after it: epi_bias_slot >= 0 is the bias's slot, and its output 0 goes
+     * to the last fused step's slot; the fused steps are skipped. */
+    int epi_bias_slot;
+    bool epi_relu;
+    bool skip;
     int *release; /* slots whose last reader is this step */
     int num_release;
 } tfc__step;

@@ -124,6 +124,10 @@ static tfc_code uninitialized(const tfc__step *s, const tfc_node *var, tfc_statu
 }
 
 static tfc_code run_step(tfc_session *ses, tfc__plan *p, tfc__step *s, tfc_status *st) {
+    if (s->skip) { /* fused into an earlier step */
+        for (int k = 0; k < s->num_release; k++) tfc__slot_release(&p->slots[s->release[k]]);
+        return TFC_OK;
+    }
     for (int i = 0; i < s->num_inputs; i++) {
         const tfc__slot *slot = &p->slots[s->in_slot[i]];
         if (s->in_kind[i] == TFC__IN_VALUE) {
@@ -149,6 +153,11 @@ static tfc_code run_step(tfc_session *ses, tfc__plan *p, tfc__step *s, tfc_statu
                             .pool = ses->pool,
                             .vars = ses->vars,
                             .st = st};
+        if (s->epi_bias_slot >= 0) {
+            c.epi_bias = tfc__slot_value(&p->slots[s->epi_bias_slot]);
+            c.epi_relu = s->epi_relu;
+            if (!c.epi_bias) return uninitialized(s, p->slot_node[s->epi_bias_slot], st);
+        }
         tfc_code rc = s->kernel->compute(&c, s->state);
         if (tfc__trace && rc == TFC_OK) tfc__trace(TFC_TRACE_KERNEL, tfc_node_op(s->node));
         if (rc != TFC_OK) {

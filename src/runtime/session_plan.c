@@ -155,6 +155,7 @@ static tfc_code make_steps(builder *b, tfc__plan *p) {
         const tfc_node *n = tfc_graph_node(b->g, id);
         tfc__step *s = &p->steps[p->num_steps++];
         s->node = n;
+        s->epi_bias_slot = -1;
         s->num_inputs = tfc_node_num_inputs(n);
         s->num_outputs = tfc_node_num_outputs(n);
         s->out_slot = b->base[id];
@@ -183,6 +184,65 @@ static tfc_code make_steps(builder *b, tfc__plan *p) {
             return b->st->code;
         }
     }
+    return TFC_OK;
+}
+
+static bool is_op(const tfc__step *s, const char *op) {
+    return !s->skip && s->kernel && !strcmp(tfc_node_op(s->node), op) &&
+           tfc_node_num_control_inputs(s->node) == 0;
+}
+
+/* The one step reading slot i, or -1 (none, several, or fetched). */
+static int sole_reader(const tfc__plan *p, const int *readers, const int *reader, int i) {
+    for (int f = 0; f < p->num_fetches; f++)
+        if (p->fetch_slot[f] == i) return -1;
+    return readers[i] == 1 ? reader[i] : -1;
+}
+
+/* TF's remapper fuses Conv2D + BiasAdd (+ Relu) into one _FusedConv2D; here a plan does the same
+ * for kernels that say they can (fuses_bias_relu): when a step's only output is read by a BiasAdd
+ * alone (NHWC, bias produced earlier), the step adds the bias itself; when that BiasAdd's output
+ * is read by a Relu alone, the step applies it too and writes the Relu's slot. The fused steps
+ * are skipped; nothing fetched or control-bound is fused, so no value anyone sees changes. The
+ * conv's output then never makes a separate pass through memory for each of the two ops. */
+static tfc_code fuse_epilogues(tfc__plan *p, tfc_status *st) {
+    int n = p->num_slots;
+    int *readers = tfc_calloc((size_t)n + 1, sizeof *readers),
+        *reader = tfc_malloc(((size_t)n + 1) * sizeof *reader),
+        *producer = tfc_malloc(((size_t)n + 1) * sizeof *producer);
+    if (!readers || !reader || !producer) {
+        tfc_free(readers), tfc_free(reader), tfc_free(producer);
+        return oom(st);
+    }
+    for (int i = 0; i < n; i++) producer[i] = -1;
+    for (int k = 0; k < p->num_steps; k++) {
+        const tfc__step *s = &p->steps[k];
+        for (int o = 0; o < s->num_outputs; o++) producer[s->out_slot + o] = k;
+        for (int i = 0; i < s->num_inputs; i++) readers[s->in_slot[i]]++, reader[s->in_slot[i]] = k;
+    }
+    for (int k = 0; k < p->num_steps; k++) {
+        tfc__step *c = &p->steps[k];
+        if (!c->kernel || !c->kernel->fuses_bias_relu || c->num_outputs != 1 || c->skip) continue;
+        int b = sole_reader(p, readers, reader, c->out_slot);
+        if (b < 0 || !is_op(&p->steps[b], "BiasAdd")) continue;
+        tfc__step *bs = &p->steps[b];
+        const char *fmt = NULL;
+        size_t fl = 0;
+        bool nhwc = tfc_node_attr_string(bs->node, "data_format", &fmt, &fl, NULL) != TFC_OK ||
+                    (fl == 4 && !memcmp(fmt, "NHWC", 4));
+        if (!nhwc || bs->in_slot[0] != c->out_slot || producer[bs->in_slot[1]] >= k) continue;
+        c->epi_bias_slot = bs->in_slot[1];
+        bs->skip = true;
+        int r = sole_reader(p, readers, reader, bs->out_slot);
+        if (r >= 0 && is_op(&p->steps[r], "Relu") && p->steps[r].in_slot[0] == bs->out_slot) {
+            c->epi_relu = true;
+            c->out_slot = p->steps[r].out_slot;
+            p->steps[r].skip = true;
+        } else {
+            c->out_slot = bs->out_slot;
+        }
+    }
+    tfc_free(readers), tfc_free(reader), tfc_free(producer);
     return TFC_OK;
 }
 
@@ -252,6 +312,7 @@ tfc_code tfc__plan_build(const tfc_graph *g, const tfc_feed *feeds, int nf, cons
         int f = feed_of(&b, fetches[i]);
         p->fetch_slot[i] = f >= 0 ? f : b.base[tfc_node_id(fetches[i].node)] + fetches[i].index;
     }
+    if ((rc = fuse_epilogues(p, st)) != TFC_OK) goto done;
     rc = plan_releases(p, st);
 done:
     tfc_free(b.needed), tfc_free(b.fed), tfc_free(b.stack), tfc_free(b.base);

@@ -15,6 +15,7 @@
 int tr_run_kernels(void);
 int tr_run_session(void);
 int tr_run_variables(void);
+int tr_run_fusion(void);
 
 static inline tfc_out tr_unary(tfc_graph *g, const char *op, const char *name, tfc_out x) {
     tfc_node_builder *b = tfc_node_begin(g, op, name);

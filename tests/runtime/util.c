@@ -44,7 +44,6 @@ void tr_fill(tfc_tensor *t, uint64_t *seed) {
     }
 }
 
-
 tfc_out tr_const_floats(tfc_graph *g, const char *name, int rank, const int64_t *dims,
                         const float *v) {
     tfc_tensor *t = tr_floats(rank, dims, v);

@@ -1,0 +1,123 @@
+/* Epilogue fusion in session plans: Conv2D -> BiasAdd (-> Relu) runs as one step when nothing
+ * else reads the intermediate values, gives exactly the unfused values (NaN kept by Relu), falls
+ * back where an intermediate value is fetched, and reports a bad bias with BiasAdd's message.
+ * Which kernels ran is seen through the test trace hook. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "base/trace.h"
+#include "runtime_tests.h"
+
+static int n_bias_add, n_relu;
+static void (*saved)(tfc__trace_kind kind, const char *op);
+
+static void count_trace(tfc__trace_kind kind, const char *op) {
+    if (kind == TFC_TRACE_KERNEL && !strcmp(op, "BiasAdd")) n_bias_add++;
+    if (kind == TFC_TRACE_KERNEL && !strcmp(op, "Relu")) n_relu++;
+    if (saved) saved(kind, op);
+}
+
+typedef struct net {
+    tfc_graph *g;
+    tfc_out x, bias, filter, conv, biased, relu;
+} net;
+
+static net build(tfc_dtype dt) {
+    net n = {.g = tfc_graph_new()};
+    n.x = tr_ph(n.g, "x", dt, 4, (int64_t[]){2, 5, 6, 3});
+    n.bias = tr_ph(n.g, "b", dt, 1, (int64_t[]){-1});
+    n.filter = tr_ph(n.g, "f", dt, 4, (int64_t[]){3, 3, 3, 20});
+    tfc_node_builder *b = tfc_node_begin(n.g, "Conv2D", "conv");
+    tfc_node_add_input(b, n.x);
+    tfc_node_add_input(b, n.filter);
+    tfc_node_set_attr_int_list(b, "strides", (int64_t[]){1, 1, 1, 1}, 4);
+    tfc_node_set_attr_string(b, "padding", "SAME", 4);
+    n.conv = tfc_node_output(tfc_node_finish(b), 0);
+    n.biased = tr_binary(n.g, "BiasAdd", "biased", n.conv, n.bias);
+    n.relu = tr_unary(n.g, "Relu", "relu", n.biased);
+    TU_OK(tfc_graph_status(n.g, NULL));
+    return n;
+}
+
+/* Runs the net's fetches with fixed inputs (a NaN in x when dt is float); counts the BiasAdd and
+ * Relu kernels that ran. */
+static void run(const net *n, tfc_session *s, tfc_dtype dt, int64_t bias_len, const tfc_out *fx,
+                int nx, tfc_tensor **out, tfc_status *st) {
+    uint64_t seed = 3;
+    tfc_tensor *x = tr_tensor(dt, 4, (int64_t[]){2, 5, 6, 3}),
+               *f = tr_tensor(dt, 4, (int64_t[]){3, 3, 3, 20}),
+               *b = tr_tensor(dt, 1, (int64_t[]){bias_len});
+    tr_fill(x, &seed), tr_fill(f, &seed), tr_fill(b, &seed);
+    if (dt == TFC_DT_FLOAT) ((float *)tfc_tensor_data(x))[40] = NAN;
+    tfc_feed feeds[3] = {{n->x, x}, {n->bias, b}, {n->filter, f}};
+    n_bias_add = n_relu = 0;
+    tfc_session_run(s, feeds, 3, fx, nx, out, NULL, 0, st);
+    tfc_tensor_unref(x), tfc_tensor_unref(f), tfc_tensor_unref(b);
+}
+
+static void assert_same(const tfc_tensor *got, const double *want, int64_t count) {
+    assert_int_equal(tfc_tensor_num_elements(got), count);
+    for (int64_t i = 0; i < count; i++) {
+        double g = tu_at(got, i);
+        if (!(g == want[i] || (isnan(g) && isnan(want[i]))))
+            fail_msg("element %lld: %.9g, want %.9g", (long long)i, g, want[i]);
+    }
+}
+
+static void check_dtype(tfc_dtype dt) {
+    net n = build(dt);
+    tfc_session *s;
+    tfc_status st;
+    TU_OK(tfc_session_new(n.g, &(tfc_session_opts){.num_threads = 2}, &s, &st));
+    /* Unfused: the conv itself is fetched. */
+    tfc_tensor *r[3];
+    run(&n, s, dt, 20, (tfc_out[]){n.conv, n.biased, n.relu}, 3, r, &st);
+    TU_OK(st.code);
+    assert_int_equal(n_bias_add, 1), assert_int_equal(n_relu, 1);
+    int64_t cnt = tfc_tensor_num_elements(r[0]);
+    double *biased = calloc((size_t)cnt, sizeof *biased), *relu = calloc((size_t)cnt, sizeof *relu);
+    for (int64_t i = 0; i < cnt; i++) biased[i] = tu_at(r[1], i), relu[i] = tu_at(r[2], i);
+    assert_same(r[2], relu, cnt);
+    int nans = 0;
+    for (int64_t i = 0; i < cnt; i++) nans += isnan(relu[i]);
+    assert_true(dt != TFC_DT_FLOAT || nans > 0); /* the NaN reached the Relu */
+    for (int k = 0; k < 3; k++) tfc_tensor_unref(r[k]);
+    /* Relu alone fetched: all three in one step, the same values. */
+    run(&n, s, dt, 20, &n.relu, 1, r, &st);
+    TU_OK(st.code);
+    assert_int_equal(n_bias_add, 0), assert_int_equal(n_relu, 0);
+    assert_same(r[0], relu, cnt);
+    tfc_tensor_unref(r[0]);
+    /* BiasAdd's value fetched too: the bias is fused, the Relu runs on the fused value. */
+    run(&n, s, dt, 20, (tfc_out[]){n.biased, n.relu}, 2, r, &st);
+    TU_OK(st.code);
+    assert_int_equal(n_bias_add, 0), assert_int_equal(n_relu, 1);
+    assert_same(r[0], biased, cnt), assert_same(r[1], relu, cnt);
+    tfc_tensor_unref(r[0]), tfc_tensor_unref(r[1]);
+    /* A bias of the wrong length: BiasAdd's complaint, and the next run is fine. */
+    run(&n, s, dt, 7, &n.relu, 1, r, &st);
+    TR_EXPECT(st, TFC_INVALID_ARGUMENT, "Must provide as many biases as the last dimension");
+    run(&n, s, dt, 20, &n.relu, 1, r, &st);
+    TU_OK(st.code);
+    assert_same(r[0], relu, cnt);
+    tfc_tensor_unref(r[0]);
+    free(biased), free(relu);
+    tfc_session_free(s);
+    tfc_graph_free(n.g);
+}
+
+static void test_conv_bias_relu(void **state) {
+    (void)state;
+    saved = tfc__trace;
+    tfc__trace = count_trace;
+    check_dtype(TFC_DT_FLOAT);
+    check_dtype(TFC_DT_DOUBLE);
+    tfc__trace = saved;
+}
+
+int tr_run_fusion(void) {
+    const struct CMUnitTest tests[] = {
+        TU_TEST(test_conv_bias_relu),
+    };
+    return cmocka_run_group_tests_name("fusion", tests, NULL, NULL);
+}
