@@ -434,6 +434,31 @@ static void gemv_part(void *ctx, int64_t p) {
     if (hi > lo) gemv_cols_fn(&j->g, lo, hi);
 }
 
+typedef struct gemm_cols {
+    gemm_rows g;
+    int parts;
+} gemm_cols;
+
+/* Part p of C's columns (bounds on multiples of 16): C[:, lo:hi) = op(A) op(B)[:, lo:hi). */
+static void gemm_col_part(void *ctx, int64_t p) {
+    const gemm_cols *j = ctx;
+    const gemm_rows *g = &j->g;
+    int64_t blocks = (g->n + 15) / 16, lo = blocks * p / j->parts * 16,
+            hi = blocks * (p + 1) / j->parts * 16;
+    if (hi > g->n) hi = g->n;
+    if (hi <= lo) return;
+    int m = (int)(tfc_tensor_num_elements(g->C) / g->n), cols = (int)(hi - lo);
+    size_t boff = (size_t)lo * (g->tb == CblasTrans ? (size_t)g->ldb : 1);
+    if (g->dt == TFC_DT_FLOAT)
+        cblas_sgemm(CblasRowMajor, g->ta, g->tb, m, cols, g->k, 1.0f, tfc_tensor_data_const(g->A),
+                    g->lda, (const float *)tfc_tensor_data_const(g->B) + boff, g->ldb, 0.0f,
+                    (float *)tfc_tensor_data(g->C) + lo, g->n);
+    else
+        cblas_dgemm(CblasRowMajor, g->ta, g->tb, m, cols, g->k, 1.0, tfc_tensor_data_const(g->A),
+                    g->lda, (const double *)tfc_tensor_data_const(g->B) + boff, g->ldb, 0.0,
+                    (double *)tfc_tensor_data(g->C) + lo, g->n);
+}
+
 static tfc_code matmul_compute(tfc_kernel_ctx *c, void *state) {
     const matmul_state *s = state;
     const tfc_tensor *A = tfc_kctx_input(c, 0), *B = tfc_kctx_input(c, 1);
@@ -482,6 +507,14 @@ static tfc_code matmul_compute(tfc_kernel_ctx *c, void *state) {
          * spinning worker halved the next row-split GEMM and slowed the tutorial CNN's step by
          * ~12% (bench_cnn, bench_engine). */
         gemm_rows g = {dt, ta, tb, (int)n, (int)k, lda, ldb, A, B, C, s->ta};
+        if (m < n && n >= 16 * threads) {
+            /* Few rows, many columns (a dense layer's forward and input gradient at batch 100):
+             * each part takes a block of C's columns, so each packs only its share of op(B);
+             * splitting the rows had every part pack all of B (a 12.8 MB weight matrix). */
+            gemm_cols j = {g, threads};
+            tfc_threadpool_parallel_for(tfc_kctx_pool(c), threads, gemm_col_part, &j);
+            return TFC_OK;
+        }
         tfc_kctx_parallel_range(c, m, (m + threads - 1) / threads, gemm_rows_fn, &g);
         return TFC_OK;
     }

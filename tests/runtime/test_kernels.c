@@ -352,13 +352,16 @@ static void test_matmul(void **state) {
             check_matmul(dts[d], 2, 0, 3, t & 1, t & 2, &seed); /* k = 0: zeros */
             check_matmul(dts[d], 0, 3, 2, t & 1, t & 2, &seed);
         }
-    /* Big enough that a pool of 3 splits C's rows (BLAS held to one thread, as sessions do). */
+    /* Big enough that a pool of 3 splits C's columns (more columns than rows) or rows (BLAS held
+     * to one thread, as sessions do). */
     tfc_threadpool *pool;
     TU_OK(tfc_threadpool_new(3, &pool, NULL));
     openblas_set_num_threads(1);
     for (int d = 0; d < 2; d++)
-        for (int t = 0; t < 4; t++)
-            check_matmul_on(dts[d], 67, 150, 410, t & 1, t & 2, &seed, pool);
+        for (int t = 0; t < 4; t++) {
+            check_matmul_on(dts[d], 67, 150, 410, t & 1, t & 2, &seed, pool); /* C's columns */
+            check_matmul_on(dts[d], 410, 150, 67, t & 1, t & 2, &seed, pool); /* C's rows */
+        }
     /* A few rows (batch-1 inference): one GEMV per row over column blocks, inline and on the
      * pool (410 columns: blocks of 16 split 3 ways unevenly, the last one short). */
     for (int d = 0; d < 2; d++)
