@@ -75,6 +75,7 @@ static void pool_row_f64(void *ctx, int64_t i) {
 }
 
 enum { POOL_BLOCK = 64 };
+#define POOL_PARALLEL_READS 262144.0
 
 /* MaxPoolGrad of one image when windows do not overlap (stride >= window, as in 2x2/2): each
  * input element is in at most one window, so dx is written once, without a scatter. The window's
@@ -272,7 +273,9 @@ static tfc_code pool_forward(tfc_kernel_ctx *c, void *state, bool avg) {
     tfc_code rc = tfc_kctx_alloc_output(c, 0, s->dt, &os, &y);
     if (rc) return rc;
     j.y = tfc_tensor_data(y);
-    tfc__nn_parallel(tfc_kctx_pool(c), j.g.n * j.g.out_h,
+    /* A small pool (batch-1 inference: 14x14x32 outputs) costs less than waking a thread. */
+    double reads = (double)tfc_tensor_num_elements(y) * (double)(j.g.k_h * j.g.k_w);
+    tfc__nn_parallel(reads < POOL_PARALLEL_READS ? NULL : tfc_kctx_pool(c), j.g.n * j.g.out_h,
                      s->dt == TFC_DT_FLOAT ? pool_row_f32 : pool_row_f64, &j);
     return TFC_OK;
 }

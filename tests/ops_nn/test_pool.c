@@ -206,6 +206,29 @@ static void test_max_pool_grad_nan(void **state) {
     tfc_tensor_unref(dx), tfc_tensor_unref(x), tfc_tensor_unref(y), tfc_tensor_unref(dy);
 }
 
+/* Pools big enough to take the thread pool give what they give inline. */
+static void test_pool_threaded(void **state) {
+    (void)state;
+    tfc_threadpool *pool;
+    TU_OK(tfc_threadpool_new(3, &pool, NULL));
+    tn_rng r = {0x5eed};
+    double *xv;
+    tfc_tensor *x = tn_random(&r, TFC_DT_FLOAT, 4, (int64_t[]){8, 48, 48, 16}, -1, 1, &xv);
+    const char *ops[] = {"MaxPool", "AvgPool"};
+    tn_win w = {.kh = 3, .kw = 3, .sh = 2, .sw = 2, .padding = "SAME"};
+    for (int k = 0; k < 2; k++) {
+        const tfc_tensor *in[] = {x};
+        tfc_tensor *y1, *y3;
+        TN_RUN(ops[k], in, 1, tn_pool_attrs, &w, &y1, 1, NULL);
+        TN_RUN(ops[k], in, 1, tn_pool_attrs, &w, &y3, 1, pool);
+        assert_true(tfc_tensor_equal(y1, y3));
+        tfc_tensor_unref(y1), tfc_tensor_unref(y3);
+    }
+    tfc_tensor_unref(x);
+    free(xv);
+    tfc_threadpool_free(pool);
+}
+
 static void test_pool_runtime_errors(void **state) {
     (void)state;
     tn_win w = {.kh = 2, .kw = 2, .sh = 2, .sw = 2, .padding = "VALID"};
@@ -233,6 +256,7 @@ int tn_run_pool(void) {
         TU_TEST(test_pools),
         TU_TEST(test_max_pool_grad_ties),
         TU_TEST(test_max_pool_grad_nan),
+        TU_TEST(test_pool_threaded),
         TU_TEST(test_pool_runtime_errors),
     };
     return cmocka_run_group_tests_name("nn_pool", tests, NULL, NULL);
