@@ -51,39 +51,6 @@ if ! "$BUILD_DIR/bench_data" "$FMNIST/train.tfrecord.gz"; then
     echo "bench/run.sh: bench_data failed" >&2
     rc=1
 fi
-# The tutorial CNN's forward+backward vs PyTorch training the same CNN (../shared/peers), one
-# after the other at each thread count (PyTorch tuned as peers/README.md says).
-PEERS=${PEERS:-$(dirname "$0")/../../shared/peers}
-if [ -f "$PEERS/cnn_bench.py" ] && /usr/bin/python3 -c 'import torch' 2>/dev/null; then
-    for t in 1 2; do
-        line=$("$BUILD_DIR/bench_cnn" "$t") || { rc=1; continue; }
-        echo "$line"
-        ours=$(echo "$line" | awk '{print $3}')
-        # issue 5's figures: the training step with its update, batch-1 latency, peak RSS
-        train=$("$BUILD_DIR/bench_train" "$t" "$FMNIST/train.tfrecord.gz") || { rc=1; continue; }
-        echo "$train"
-        peer_out=$(GOMP_SPINCOUNT=1000 /usr/bin/time -f "PEAK_RSS_KB %M" /usr/bin/python3 \
-            "$PEERS/cnn_bench.py" --threads "$t" --reps "$BENCH_REPS" --lat-runs 1000 2>&1)
-        peer=$(echo "$peer_out" | awk -F'[= ]' "/^METRIC cnn_train_b100_t$t=/{print \$3}")
-        peer_lat=$(echo "$peer_out" | awk -F'[= ]' "/^METRIC cnn_lat_b1_median_t$t=/{print \$3}")
-        peer_rss=$(echo "$peer_out" | awk '/^PEAK_RSS_KB/{printf "%.1f", $2 / 1024}')
-        our_train=$(echo "$train" | awk "/cnn_train_${t}t/{print \$3}")
-        our_lat=$(echo "$train" | awk "/cnn_latency_b1_${t}t/{print \$3}")
-        our_rss=$(echo "$train" | awk "/cnn_peak_rss_${t}t/{print \$3}")
-        if [ -n "$ours" ] && [ -n "$peer" ] && [ -n "$our_train" ] && [ -n "$peer_lat" ]; then
-            echo "BENCH cnn_train_pytorch_${t}t $peer img/s"
-            echo "BENCH cnn_latency_b1_pytorch_${t}t $peer_lat us"
-            echo "BENCH cnn_peak_rss_pytorch_${t}t $peer_rss MiB"
-            echo "RATIO conv_fwd_bwd_${t}t_vs_pytorch $(awk -v a="$ours" -v b="$peer" 'BEGIN{printf "%.3f", a/b}')"
-            echo "RATIO cnn_train_${t}t_vs_pytorch $(awk -v a="$our_train" -v b="$peer" 'BEGIN{printf "%.3f", a/b}')"
-            echo "RATIO cnn_latency_b1_${t}t_vs_pytorch $(awk -v a="$our_lat" -v b="$peer_lat" 'BEGIN{printf "%.3f", a/b}')"
-            echo "RATIO cnn_peak_rss_${t}t_vs_pytorch $(awk -v a="$our_rss" -v b="$peer_rss" 'BEGIN{printf "%.3f", a/b}')"
-        else
-            echo "bench/run.sh: the CNN comparison at $t threads failed" >&2
-            rc=1
-        fi
-    done
-else
-    echo "bench/run.sh: PyTorch peer not available (scripts/install-bench-deps.sh): CNN ratio skipped" >&2
-fi
+# The tutorial CNN against PyTorch (issue 5's figures), in alternating rounds.
+BUILD_DIR="$BUILD_DIR" FMNIST="$FMNIST" bash "$ROOT/bench/cnn_vs_pytorch.sh" || rc=1
 exit $rc
