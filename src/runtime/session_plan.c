@@ -59,7 +59,8 @@ typedef struct builder {
     int *fed;        /* per node id: -1, or index of the feed of output k is looked up by scan */
     int64_t *stack;
     int64_t n_stack;
-    int *base; /* per node id: slot of output 0, -1 when not in the plan */
+    int *base;     /* per node id: slot of output 0, -1 when not in the plan */
+    uint8_t *pick; /* per node id: a Select whose condition is known, 1 + the input it forwards */
     tfc_status *st;
 } builder;
 
@@ -78,12 +79,34 @@ static void push(builder *b, const tfc_node *n) {
     b->stack[b->n_stack++] = id;
 }
 
-/* Marks every node the roots need, following data inputs that are not fed and control inputs. */
+/* A Select's condition when this run fixes it: a scalar bool PlaceholderWithDefault that is not
+ * fed, whose default is a Const (tf.layers' training switch left at its default). -1 otherwise. */
+static int known_condition(const builder *b, const tfc_node *n) {
+    if (strcmp(tfc_node_op(n), "Select")) return -1; /* SelectV2 may broadcast: not an Identity */
+    tfc_out c = tfc_node_input(n, 0);
+    if (feed_of(b, c) >= 0 || strcmp(tfc_node_op(c.node), "PlaceholderWithDefault") ||
+        tfc_node_num_control_inputs(c.node))
+        return -1;
+    tfc_out d = tfc_node_input(c.node, 0);
+    const tfc_tensor *v = NULL;
+    if (feed_of(b, d) >= 0 || strcmp(tfc_node_op(d.node), "Const") ||
+        tfc_node_attr_tensor(d.node, "value", &v, NULL) != TFC_OK || !v ||
+        tfc_tensor_dtype(v) != TFC_DT_BOOL || tfc_tensor_rank(v) != 0)
+        return -1;
+    return *(const bool *)tfc_tensor_data_const(v) ? 1 : 0;
+}
+
+/* Marks every node the roots need, following data inputs that are not fed and control inputs. A
+ * Select whose condition this run fixes needs only the input it picks (as TF's tf.cond runs one
+ * branch: dropout's random mask is not drawn at inference). */
 static void prune(builder *b) {
     while (b->n_stack) {
         const tfc_node *n = tfc_graph_node(b->g, b->stack[--b->n_stack]);
+        int known = known_condition(b, n);
+        if (known >= 0) b->pick[tfc_node_id(n)] = (uint8_t)(known ? 2 : 3);
         for (int i = 0; i < tfc_node_num_inputs(n); i++) {
             tfc_out in = tfc_node_input(n, i);
+            if (known >= 0 && i != b->pick[tfc_node_id(n)] - 1) continue;
             if (feed_of(b, in) < 0) push(b, in.node);
         }
         for (int i = 0; i < tfc_node_num_control_inputs(n); i++) {
@@ -172,7 +195,16 @@ static tfc_code make_steps(builder *b, tfc__plan *p) {
             int f = feed_of(b, in);
             s->in_slot[i] = f >= 0 ? f : b->base[tfc_node_id(in.node)] + in.index;
         }
-        const tfc_op_def *op = tfc__op_lookup(tfc_node_op(n));
+        const char *op_name = tfc_node_op(n);
+        if (b->pick[id]) { /* a Select with a known condition: an Identity of the picked input */
+            tfc_out in = tfc_node_input(n, b->pick[id] - 1);
+            int f = feed_of(b, in);
+            s->in_slot[0] = f >= 0 ? f : b->base[tfc_node_id(in.node)] + in.index;
+            s->in_kind[0] = TFC__IN_VALUE;
+            s->num_inputs = 1;
+            op_name = "Identity";
+        }
+        const tfc_op_def *op = tfc__op_lookup(op_name);
         s->kernel = op ? op->spec->kernel : NULL;
         if (!s->kernel && strcmp(tfc_node_op(n), "NoOp"))
             return tfc_status_set(b->st, TFC_UNIMPLEMENTED,
@@ -284,12 +316,13 @@ tfc_code tfc__plan_build(const tfc_graph *g, const tfc_feed *feeds, int nf, cons
     b.fed = tfc_calloc((size_t)n_nodes + 1, sizeof *b.fed);
     b.stack = tfc_malloc(((size_t)n_nodes + 1) * sizeof *b.stack);
     b.base = tfc_malloc(((size_t)n_nodes + 1) * sizeof *b.base);
+    b.pick = tfc_calloc((size_t)n_nodes + 1, 1);
     if (p) {
         p->sig = tfc_malloc(((size_t)2 * nf + 2 * nx + nt + 1) * sizeof *p->sig);
         p->feed_slot = tfc_malloc(((size_t)nf + 1) * sizeof *p->feed_slot);
         p->fetch_slot = tfc_malloc(((size_t)nx + 1) * sizeof *p->fetch_slot);
     }
-    if (!p || !b.needed || !b.fed || !b.stack || !b.base || !p->sig || !p->feed_slot ||
+    if (!p || !b.needed || !b.fed || !b.stack || !b.base || !b.pick || !p->sig || !p->feed_slot ||
         !p->fetch_slot) {
         rc = oom(st);
         goto done;
@@ -315,7 +348,7 @@ tfc_code tfc__plan_build(const tfc_graph *g, const tfc_feed *feeds, int nf, cons
     if ((rc = fuse_epilogues(p, st)) != TFC_OK) goto done;
     rc = plan_releases(p, st);
 done:
-    tfc_free(b.needed), tfc_free(b.fed), tfc_free(b.stack), tfc_free(b.base);
+    tfc_free(b.needed), tfc_free(b.fed), tfc_free(b.stack), tfc_free(b.base), tfc_free(b.pick);
     if (rc == TFC_OK)
         *out = p;
     else

@@ -1,19 +1,22 @@
-/* Epilogue fusion in session plans: Conv2D -> BiasAdd (-> Relu) runs as one step when nothing
- * else reads the intermediate values, gives exactly the unfused values (NaN kept by Relu), falls
- * back where an intermediate value is fetched, and reports a bad bias with BiasAdd's message.
- * Which kernels ran is seen through the test trace hook. */
+/* Plan optimizations. Epilogue fusion in session plans: Conv2D -> BiasAdd (-> Relu) runs as one
+ * step when nothing else reads the intermediate values, gives exactly the unfused values (NaN kept
+ * by Relu), falls back where an intermediate value is fetched, and reports a bad bias with
+ * BiasAdd's message. Which kernels ran is seen through the test trace hook. A Select whose
+ * condition is a PlaceholderWithDefault left at its Const default runs only the branch it picks. */
 #include <math.h>
 #include <stdlib.h>
 
 #include "base/trace.h"
 #include "runtime_tests.h"
 
-static int n_bias_add, n_relu;
+static int n_bias_add, n_relu, n_neg, n_square;
 static void (*saved)(tfc__trace_kind kind, const char *op);
 
 static void count_trace(tfc__trace_kind kind, const char *op) {
     if (kind == TFC_TRACE_KERNEL && !strcmp(op, "BiasAdd")) n_bias_add++;
     if (kind == TFC_TRACE_KERNEL && !strcmp(op, "Relu")) n_relu++;
+    if (kind == TFC_TRACE_KERNEL && !strcmp(op, "Neg")) n_neg++;
+    if (kind == TFC_TRACE_KERNEL && !strcmp(op, "Square")) n_square++;
     if (saved) saved(kind, op);
 }
 
@@ -115,9 +118,60 @@ static void test_conv_bias_relu(void **state) {
     tfc__trace = saved;
 }
 
+/* Select(PlaceholderWithDefault(Const), a, b) with the switch not fed runs only the branch the
+ * default picks (the other's kernels never run), and both when the switch is fed. */
+static void test_known_select(void **state) {
+    (void)state;
+    saved = tfc__trace;
+    tfc__trace = count_trace;
+    for (int dflt = 0; dflt < 2; dflt++) {
+        tfc_graph *g = tfc_graph_new();
+        tfc_out x = tr_ph(g, "x", TFC_DT_FLOAT, 1, (int64_t[]){3});
+        tfc_tensor *dv;
+        TU_OK(tfc_tensor_new(TFC_DT_BOOL, &(tfc_shape){0, {0}}, &dv, NULL));
+        *(bool *)tfc_tensor_data(dv) = dflt;
+        tfc_out d = tfc_const(g, "default", dv);
+        tfc_node_builder *pb = tfc_node_begin(g, "PlaceholderWithDefault", "training");
+        tfc_node_add_input(pb, d);
+        tfc_node_set_attr_shape(pb, "shape", &(tfc_shape){0, {0}});
+        tfc_out flag = tfc_node_output(tfc_node_finish(pb), 0);
+        tfc_node_builder *nb = tfc_node_begin(g, "Select", "pick");
+        tfc_node_add_input(nb, flag);
+        tfc_node_add_input(nb, tr_unary(g, "Neg", "neg", x));
+        tfc_node_add_input(nb, tr_unary(g, "Square", "square", x));
+        tfc_out sel = tfc_node_output(tfc_node_finish(nb), 0);
+        TU_OK(tfc_graph_status(g, NULL));
+        tfc_session *s;
+        tfc_status st;
+        TU_OK(tfc_session_new(g, &(tfc_session_opts){.num_threads = 1}, &s, &st));
+        tfc_tensor *tx = tr_floats(1, (int64_t[]){3}, (float[]){1, -2, 3}), *r;
+        for (int fed = 0; fed < 3; fed++) { /* 0: default; 1: fed false; 2: fed true */
+            tfc_tensor *fv;
+            TU_OK(tfc_tensor_new(TFC_DT_BOOL, &(tfc_shape){0, {0}}, &fv, NULL));
+            *(bool *)tfc_tensor_data(fv) = fed == 2;
+            tfc_feed f[2] = {{x, tx}, {flag, fv}};
+            n_neg = n_square = 0;
+            TU_OK(tfc_session_run(s, f, fed ? 2 : 1, &sel, 1, &r, NULL, 0, &st));
+            bool pick_neg = fed ? fed == 2 : dflt;
+            const float *v = tfc_tensor_data_const(r);
+            assert_float_equal(v[1], pick_neg ? 2 : 4, 0);
+            if (fed) /* fed: both branches, as Select needs */
+                assert_int_equal(n_neg, 1), assert_int_equal(n_square, 1);
+            else
+                assert_int_equal(n_neg, pick_neg), assert_int_equal(n_square, !pick_neg);
+            tfc_tensor_unref(r), tfc_tensor_unref(fv);
+        }
+        tfc_tensor_unref(tx), tfc_tensor_unref(dv);
+        tfc_session_free(s);
+        tfc_graph_free(g);
+    }
+    tfc__trace = saved;
+}
+
 int tr_run_fusion(void) {
     const struct CMUnitTest tests[] = {
         TU_TEST(test_conv_bias_relu),
+        TU_TEST(test_known_select),
     };
     return cmocka_run_group_tests_name("fusion", tests, NULL, NULL);
 }
