@@ -29,6 +29,7 @@ typedef struct pool_job {
     const void *x, *dy;
     void *y, *dx;
     bool avg;
+    bool relu_grad; /* MaxPoolGrad with a fused ReluGrad: dx = x > 0 ? dx : 0 */
 } pool_job;
 
 /* The in-bounds input range [*lo, *hi) of output index o along one dim. */
@@ -89,7 +90,7 @@ static bool tiles_cover(const tfc__nn_geom *g) {
 
 #define MAX_GRAD_TILED(T)                                                                          \
     static void max_grad_tiled_##T(const tfc__nn_geom *g, const T *x, const T *dy, T *dx,          \
-                                   int64_t c_lo) {                                                 \
+                                   int64_t c_lo, bool relu) {                                      \
         int64_t C = g->in_c, h0, h1, w0, w1;                                                       \
         for (int64_t oh = 0; oh < g->out_h; oh++) {                                                \
             window(oh, g->stride_h, g->pad_top, g->k_h, g->in_h, &h0, &h1);                        \
@@ -110,10 +111,10 @@ static bool tiles_cover(const tfc__nn_geom *g) {
                         for (int64_t w = w0; w < w1; w++) {                                        \
                             int64_t o = (h * g->in_w + w) * C + c;                                 \
                             bool hit = !taken && x[o] == m;                                        \
-                            dx[o] = hit ? d[c] : 0;                                                \
+                            dx[o] = hit && (!relu || x[o] > 0) ? d[c] : 0;                         \
                             taken |= hit;                                                          \
                         }                                                                          \
-                    if (m != m) dx[first] = d[c];                                                  \
+                    if (m != m && !relu) dx[first] = d[c]; /* ReluGrad: NaN > 0 is false */        \
                 }                                                                                  \
             }                                                                                      \
         }                                                                                          \
@@ -124,8 +125,8 @@ MAX_GRAD_TILED(double)
 #ifdef __SSE2__
 #include <emmintrin.h>
 /* Four channels at a time: maxps(v, m) is exactly v > m ? v : m. Returns the first channel left. */
-static int64_t max_grad_tiled_sse(const tfc__nn_geom *g, const float *x, const float *dy,
-                                  float *dx) {
+static int64_t max_grad_tiled_sse(const tfc__nn_geom *g, const float *x, const float *dy, float *dx,
+                                  bool relu) {
     int64_t C = g->in_c, C4 = C & ~(int64_t)3, h0, h1, w0, w1;
     for (int64_t oh = 0; oh < g->out_h; oh++) {
         window(oh, g->stride_h, g->pad_top, g->k_h, g->in_h, &h0, &h1);
@@ -135,7 +136,8 @@ static int64_t max_grad_tiled_sse(const tfc__nn_geom *g, const float *x, const f
             const float *d = dy + (oh * g->out_w + ow) * C;
             for (int64_t c = 0; c < C4; c += 4) {
                 int64_t first = (h0 * g->in_w + w0) * C + c;
-                __m128 m = _mm_loadu_ps(x + first), dv = _mm_loadu_ps(d + c);
+                __m128 m = _mm_loadu_ps(x + first), dv = _mm_loadu_ps(d + c),
+                       zero = _mm_setzero_ps();
                 for (int64_t h = h0; h < h1; h++)
                     for (int64_t w = w0; w < w1; w++)
                         m = _mm_max_ps(_mm_loadu_ps(x + (h * g->in_w + w) * C + c), m);
@@ -143,10 +145,13 @@ static int64_t max_grad_tiled_sse(const tfc__nn_geom *g, const float *x, const f
                 for (int64_t h = h0; h < h1; h++)
                     for (int64_t w = w0; w < w1; w++) {
                         int64_t o = (h * g->in_w + w) * C + c;
-                        __m128 hit = _mm_andnot_ps(taken, _mm_cmpeq_ps(_mm_loadu_ps(x + o), m));
-                        _mm_storeu_ps(dx + o, _mm_and_ps(hit, dv));
+                        __m128 xv = _mm_loadu_ps(x + o);
+                        __m128 hit = _mm_andnot_ps(taken, _mm_cmpeq_ps(xv, m));
+                        __m128 keep = relu ? _mm_and_ps(hit, _mm_cmpgt_ps(xv, zero)) : hit;
+                        _mm_storeu_ps(dx + o, _mm_and_ps(keep, dv));
                         taken = _mm_or_ps(taken, hit);
                     }
+                if (relu) continue; /* a NaN first element: ReluGrad zeroes it anyway */
                 __m128 f = _mm_loadu_ps(dx + first);
                 _mm_storeu_ps(dx + first, _mm_or_ps(_mm_and_ps(nan, dv), _mm_andnot_ps(nan, f)));
             }
@@ -156,20 +161,20 @@ static int64_t max_grad_tiled_sse(const tfc__nn_geom *g, const float *x, const f
 }
 #endif
 
-static void max_grad_tiled(const tfc__nn_geom *g, bool f32, const void *x, const void *dy,
-                           void *dx) {
+static void max_grad_tiled(const tfc__nn_geom *g, bool f32, const void *x, const void *dy, void *dx,
+                           bool relu) {
     if (!tiles_cover(g))
         memset(dx, 0,
                (size_t)(g->in_h * g->in_w * g->in_c) * (f32 ? sizeof(float) : sizeof(double)));
     if (!f32) {
-        max_grad_tiled_double(g, x, dy, dx, 0);
+        max_grad_tiled_double(g, x, dy, dx, 0, relu);
         return;
     }
     int64_t c_lo = 0;
 #ifdef __SSE2__
-    c_lo = max_grad_tiled_sse(g, x, dy, dx);
+    c_lo = max_grad_tiled_sse(g, x, dy, dx, relu);
 #endif
-    if (c_lo < g->in_c) max_grad_tiled_float(g, x, dy, dx, c_lo);
+    if (c_lo < g->in_c) max_grad_tiled_float(g, x, dy, dx, c_lo, relu);
 }
 
 /* Gradients: task n is image n; dx is zeroed here. The first maximum in row-major window order
@@ -182,7 +187,7 @@ static void max_grad_tiled(const tfc__nn_geom *g, bool f32, const void *x, const
         T *dx = (T *)j->dx + n * in_img;                                                           \
         if (!j->avg && g->stride_h >= g->k_h && g->stride_w >= g->k_w) {                           \
             max_grad_tiled(g, sizeof(T) == 4, x, (const T *)j->dy + n * g->out_h * g->out_w * C,   \
-                           dx);                                                                    \
+                           dx, j->relu_grad);                                                      \
             return;                                                                                \
         }                                                                                          \
         memset(dx, 0, (size_t)in_img * sizeof(T));                                                 \
@@ -220,6 +225,8 @@ static void max_grad_tiled(const tfc__nn_geom *g, bool f32, const void *x, const
                 }                                                                                  \
             }                                                                                      \
         }                                                                                          \
+        if (j->relu_grad)                                                                          \
+            for (int64_t i = 0; i < in_img; i++) dx[i] = x[i] > 0 ? dx[i] : 0;                     \
     }
 POOL_GRAD(float)
 POOL_GRAD(double)
@@ -303,7 +310,9 @@ static tfc_code max_pool_grad_compute(tfc_kernel_ctx *c, void *state) {
     const pool_state *s = state;
     const tfc_tensor *x = tfc_kctx_input(c, 0), *y = tfc_kctx_input(c, 1),
                      *dy = tfc_kctx_input(c, 2);
-    pool_job j = {.x = tfc_tensor_data_const(x), .dy = tfc_tensor_data_const(dy)};
+    pool_job j = {.x = tfc_tensor_data_const(x),
+                  .dy = tfc_tensor_data_const(dy),
+                  .relu_grad = tfc_kctx_relu_grad_fused(c)};
     int64_t d[4];
     for (int k = 0; k < 4; k++) d[k] = tfc_tensor_dim(x, k);
     if (pool_geom(c, s, x, d, "orig_input", &j.g) ||
@@ -336,7 +345,7 @@ static tfc_code avg_pool_grad_compute(tfc_kernel_ctx *c, void *state) {
 
 const tfc_kernel tfc__kernel_max_pool = {.prepare = pool_prepare, .compute = max_pool_compute};
 const tfc_kernel tfc__kernel_avg_pool = {.prepare = pool_prepare, .compute = avg_pool_compute};
-const tfc_kernel tfc__kernel_max_pool_grad = {.prepare = pool_prepare,
-                                              .compute = max_pool_grad_compute};
+const tfc_kernel tfc__kernel_max_pool_grad = {
+    .prepare = pool_prepare, .compute = max_pool_grad_compute, .fuses_relu_grad = true};
 const tfc_kernel tfc__kernel_avg_pool_grad = {.prepare = pool_prepare,
                                               .compute = avg_pool_grad_compute};

@@ -42,12 +42,18 @@ typedef struct tfc_kernel {
      * plan then folds a following BiasAdd (NHWC) and Relu into this node (see
      * tfc_kctx_epilogue), as TF's remapper makes _FusedConv2D. */
     bool fuses_bias_relu;
+    /* The kernel can mask output 0 as a following ReluGrad(output 0, input 0) would (a
+     * MaxPoolGrad whose orig_input is the Relu's output): a plan then folds that ReluGrad in. */
+    bool fuses_relu_grad;
 } tfc_kernel;
 
 /* When the plan fused a BiasAdd (and a Relu) into this node: true, with *bias the bias value
  * (unchecked: the kernel gives BiasAdd's error when it is not a vector of output 0's last dim and
  * dtype) and *relu whether the Relu follows; output 0 is then the fused value. False otherwise. */
 bool tfc_kctx_epilogue(const tfc_kernel_ctx *c, const tfc_tensor **bias, bool *relu);
+/* When the plan fused a ReluGrad(output 0, input 0) into this node: true; output 0 is then
+ * input 0 > 0 ? value : 0 (ReluGrad's rule). */
+bool tfc_kctx_relu_grad_fused(const tfc_kernel_ctx *c);
 
 /* Inputs, flattened (list arguments expand in order); borrowed for the duration of compute. */
 int tfc_kctx_num_inputs(const tfc_kernel_ctx *c);

@@ -41,6 +41,10 @@ bool tfc_kctx_epilogue(const tfc_kernel_ctx *c, const tfc_tensor **bias, bool *r
     return c->epi_bias != NULL;
 }
 
+bool tfc_kctx_relu_grad_fused(const tfc_kernel_ctx *c) {
+    return c->epi_relu_grad;
+}
+
 tfc_code tfc_kctx_fail(tfc_kernel_ctx *c, tfc_code code, const char *fmt, ...) {
     char msg[TFC_STATUS_MSG_MAX];
     va_list ap;

@@ -56,6 +56,7 @@ struct tfc_kernel_ctx {
     tfc_status *st;
     const tfc_tensor *epi_bias; /* a fused BiasAdd's bias (NULL: none) */
     bool epi_relu;              /* ... followed by a fused Relu */
+    bool epi_relu_grad;         /* a fused ReluGrad(output 0, input 0) */
 };
 
 /* Variable table: an open-addressing map from key to a heap entry (so slots never move). */
@@ -87,6 +88,7 @@ typedef struct tfc__step {
      * to the last fused step's slot; the fused steps are skipped. */
     int epi_bias_slot;
     bool epi_relu;
+    bool epi_relu_grad; /* fuses_relu_grad: the ReluGrad after it is folded in */
     bool skip;
     int *release; /* slots whose last reader is this step */
     int num_release;

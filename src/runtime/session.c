@@ -153,6 +153,7 @@ static tfc_code run_step(tfc_session *ses, tfc__plan *p, tfc__step *s, tfc_statu
                             .pool = ses->pool,
                             .vars = ses->vars,
                             .st = st};
+        c.epi_relu_grad = s->epi_relu_grad;
         if (s->epi_bias_slot >= 0) {
             c.epi_bias = tfc__slot_value(&p->slots[s->epi_bias_slot]);
             c.epi_relu = s->epi_relu;

@@ -231,7 +231,9 @@ static int sole_reader(const tfc__plan *p, const int *readers, const int *reader
     return readers[i] == 1 ? reader[i] : -1;
 }
 
-/* TF's remapper fuses Conv2D + BiasAdd (+ Relu) into one _FusedConv2D; here a plan does the same
+/* A kernel that says so (fuses_relu_grad: MaxPoolGrad) also takes over a ReluGrad of its output
+ * against its own input 0, the Relu output it pooled: the pool's gradient is written once, masked.
+ * TF's remapper fuses Conv2D + BiasAdd (+ Relu) into one _FusedConv2D; here a plan does the same
  * for kernels that say they can (fuses_bias_relu): when a step's only output is read by a BiasAdd
  * alone (NHWC, bias produced earlier), the step adds the bias itself; when that BiasAdd's output
  * is read by a Relu alone, the step applies it too and writes the Relu's slot. The fused steps
@@ -254,6 +256,17 @@ static tfc_code fuse_epilogues(tfc__plan *p, tfc_status *st) {
     }
     for (int k = 0; k < p->num_steps; k++) {
         tfc__step *c = &p->steps[k];
+        if (c->kernel && c->kernel->fuses_relu_grad && c->num_outputs == 1 && !c->skip) {
+            /* MaxPoolGrad(relu_out, ...) read only by ReluGrad(it, relu_out) */
+            int r = sole_reader(p, readers, reader, c->out_slot);
+            if (r >= 0 && is_op(&p->steps[r], "ReluGrad") &&
+                p->steps[r].in_slot[0] == c->out_slot && p->steps[r].in_slot[1] == c->in_slot[0]) {
+                c->epi_relu_grad = true;
+                c->out_slot = p->steps[r].out_slot;
+                p->steps[r].skip = true;
+            }
+            continue;
+        }
         if (!c->kernel || !c->kernel->fuses_bias_relu || c->num_outputs != 1 || c->skip) continue;
         int b = sole_reader(p, readers, reader, c->out_slot);
         if (b < 0 || !is_op(&p->steps[b], "BiasAdd")) continue;

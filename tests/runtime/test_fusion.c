@@ -9,13 +9,14 @@
 #include "base/trace.h"
 #include "runtime_tests.h"
 
-static int n_bias_add, n_relu, n_neg, n_square;
+static int n_bias_add, n_relu, n_neg, n_square, n_relu_grad;
 static void (*saved)(tfc__trace_kind kind, const char *op);
 
 static void count_trace(tfc__trace_kind kind, const char *op) {
     if (kind == TFC_TRACE_KERNEL && !strcmp(op, "BiasAdd")) n_bias_add++;
     if (kind == TFC_TRACE_KERNEL && !strcmp(op, "Relu")) n_relu++;
     if (kind == TFC_TRACE_KERNEL && !strcmp(op, "Neg")) n_neg++;
+    if (kind == TFC_TRACE_KERNEL && !strcmp(op, "ReluGrad")) n_relu_grad++;
     if (kind == TFC_TRACE_KERNEL && !strcmp(op, "Square")) n_square++;
     if (saved) saved(kind, op);
 }
@@ -168,10 +169,68 @@ static void test_known_select(void **state) {
     tfc__trace = saved;
 }
 
+static tfc_out pool_op(tfc_graph *g, const char *op, const tfc_out *in, int nin, int64_t k,
+                       int64_t stride) {
+    tfc_node_builder *b = tfc_node_begin(g, op, NULL);
+    for (int i = 0; i < nin; i++) tfc_node_add_input(b, in[i]);
+    tfc_node_set_attr_int_list(b, "ksize", (int64_t[]){1, k, k, 1}, 4);
+    tfc_node_set_attr_int_list(b, "strides", (int64_t[]){1, stride, stride, 1}, 4);
+    tfc_node_set_attr_string(b, "padding", "SAME", 4);
+    return tfc_node_output(tfc_node_finish(b), 0);
+}
+
+/* ReluGrad(MaxPoolGrad(r, MaxPool(r), dy), r) with r = Relu(x): one step, the unfused values
+ * (negative, zero and NaN inputs; non-overlapping and overlapping windows; float and double). */
+static void test_pool_grad_relu_grad(void **state) {
+    (void)state;
+    saved = tfc__trace;
+    tfc__trace = count_trace;
+    for (int dtc = 0; dtc < 2; dtc++)
+        for (int win = 0; win < 2; win++) {
+            tfc_dtype dt = dtc ? TFC_DT_DOUBLE : TFC_DT_FLOAT;
+            tfc_graph *g = tfc_graph_new();
+            tfc_out x = tr_ph(g, "x", dt, 4, (int64_t[]){2, 6, 7, 5});
+            tfc_out r = tr_unary(g, "Relu", "r", x);
+            tfc_out y = pool_op(g, "MaxPool", &r, 1, win ? 3 : 2, 2);
+            tfc_out dy = tr_ph(g, "dy", dt, 4, NULL);
+            tfc_out mpg = pool_op(g, "MaxPoolGrad", (tfc_out[]){r, y, dy}, 3, win ? 3 : 2, 2);
+            tfc_out rg = tr_binary(g, "ReluGrad", "rg", mpg, r);
+            TU_OK(tfc_graph_status(g, NULL));
+            tfc_session *s;
+            tfc_status st;
+            TU_OK(tfc_session_new(g, &(tfc_session_opts){.num_threads = 2}, &s, &st));
+            uint64_t seed = 9;
+            tfc_tensor *tx = tr_tensor(dt, 4, (int64_t[]){2, 6, 7, 5}),
+                       *tdy = tr_tensor(dt, 4, (int64_t[]){2, 3, 4, 5});
+            tr_fill(tx, &seed), tr_fill(tdy, &seed);
+            if (dt == TFC_DT_FLOAT) ((float *)tfc_tensor_data(tx))[0] = NAN;
+            ((char *)tfc_tensor_data(tx))[tfc_dtype_size(dt) * 3] = 0; /* a few exact zeros */
+            tfc_feed f[2] = {{x, tx}, {dy, tdy}};
+            tfc_tensor *u[2], *fused;
+            n_relu_grad = 0;
+            TU_OK(tfc_session_run(s, f, 2, (tfc_out[]){rg, mpg}, 2, u, NULL, 0, &st));
+            assert_int_equal(n_relu_grad, 1);
+            n_relu_grad = 0;
+            TU_OK(tfc_session_run(s, f, 2, &rg, 1, &fused, NULL, 0, &st));
+            assert_int_equal(n_relu_grad, 0);
+            int64_t cnt = tfc_tensor_num_elements(u[0]);
+            double *want = calloc((size_t)cnt, sizeof *want);
+            for (int64_t i = 0; i < cnt; i++) want[i] = tu_at(u[0], i);
+            assert_same(fused, want, cnt);
+            free(want);
+            tfc_tensor_unref(u[0]), tfc_tensor_unref(u[1]), tfc_tensor_unref(fused);
+            tfc_tensor_unref(tx), tfc_tensor_unref(tdy);
+            tfc_session_free(s);
+            tfc_graph_free(g);
+        }
+    tfc__trace = saved;
+}
+
 int tr_run_fusion(void) {
     const struct CMUnitTest tests[] = {
         TU_TEST(test_conv_bias_relu),
         TU_TEST(test_known_select),
+        TU_TEST(test_pool_grad_relu_grad),
     };
     return cmocka_run_group_tests_name("fusion", tests, NULL, NULL);
 }
