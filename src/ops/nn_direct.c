@@ -363,19 +363,20 @@ static void filt_part(void *ctx, int64_t part) {
     for (int64_t i = g->n * part / j->parts; i < g->n * (part + 1) / j->parts; i++) {
         pad_image(g, j->x + i * in_img, xp);
         const float *dyi = j->dy + i * out_img;
-        for (int64_t kh = 0; kh < g->k_h; kh++) {
-            const float *xk = xp + kh * g->dil_h * W * C;
-            for (int64_t j0 = 0; j0 < len; j0 += TILE) {
-                int rows = (int)(len - j0 < TILE ? len - j0 : TILE);
-                float *d = dw + (kh * len + j0) * N;
-                for (int64_t n0 = 0; n0 < N; n0 += 16) {
+        /* output channels outermost: a block of 16 channels of dy (P x 64 bytes) stays in L1
+         * while every filter row takes its turn */
+        for (int64_t n0 = 0; n0 < N; n0 += 16)
+            for (int64_t kh = 0; kh < g->k_h; kh++) {
+                const float *xk = xp + kh * g->dil_h * W * C;
+                for (int64_t j0 = 0; j0 < len; j0 += TILE) {
+                    int rows = (int)(len - j0 < TILE ? len - j0 : TILE);
+                    float *d = dw + (kh * len + j0) * N + n0;
                     if (N - n0 >= 16)
-                        filt_tile_full(xk + j0, j->off, P, dyi + n0, N, d + n0, N, rows);
+                        filt_tile_full(xk + j0, j->off, P, dyi + n0, N, d, N, rows);
                     else
-                        filt_tile_masked(xk + j0, j->off, P, dyi + n0, N, d + n0, N, rows, N - n0);
+                        filt_tile_masked(xk + j0, j->off, P, dyi + n0, N, d, N, rows, N - n0);
                 }
             }
-        }
     }
 }
 
