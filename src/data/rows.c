@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "data/rows.h"
+#include "tensor/tensor_int.h"
 
 tfc_code tfc__row_get(const tfc_tensor *t, int64_t i, tfc_tensor **out, tfc_status *st) {
     *out = NULL;
@@ -14,7 +15,7 @@ tfc_code tfc__row_get(const tfc_tensor *t, int64_t i, tfc_tensor **out, tfc_stat
     tfc_shape rs = {.rank = s->rank - 1};
     for (int d = 1; d < s->rank; d++) rs.dims[d - 1] = s->dims[d];
     tfc_dtype dt = tfc_tensor_dtype(t);
-    tfc_code c = tfc_tensor_new(dt, &rs, out, st);
+    tfc_code c = tfc__tensor_alloc(dt, &rs, false, out, st);
     if (c) return c;
     int64_t per = tfc_tensor_num_elements(*out);
     if (dt == TFC_DT_STRING) {
@@ -54,7 +55,8 @@ tfc_code tfc__rows_stack(tfc_tensor *const *rows, int64_t n, const char *what, t
     }
     tfc_shape bs = {.rank = s0->rank + 1, .dims = {n}};
     for (int d = 0; d < s0->rank; d++) bs.dims[d + 1] = s0->dims[d];
-    tfc_code c = tfc_tensor_new(dt, &bs, out, st);
+    /* every row is copied in: zeroing first was a tenth of a data pipeline's instructions */
+    tfc_code c = tfc__tensor_alloc(dt, &bs, false, out, st);
     if (c) return c;
     if (dt == TFC_DT_STRING) {
         int64_t per = tfc_tensor_num_elements(rows[0]);
