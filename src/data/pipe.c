@@ -110,7 +110,7 @@ static void run_chunk(tfc__pipe *p, int worker) {
     int64_t k = 0;
     bool ended = false;
     while (k < want) {
-        memset(&got[k], 0, sizeof got[k]);
+        got[k].n = 0, got[k].source[0] = '\0'; /* empty (not all 328 bytes zeroed) */
         tfc_code c = tfc__iter_next(p->input, &got[k], &ended, &err);
         if (ended) break;
         k++;
@@ -125,7 +125,7 @@ static void run_chunk(tfc__pipe *p, int worker) {
     int64_t first = p->next_in;
     for (int64_t i = 0; i < k; i++) {
         slot *s = at(p, p->next_in++);
-        s->e = got[i];
+        tfc_element_move(&s->e, &got[i]);
         if (i == k - 1 && err.code != TFC_OK)
             s->st = err;
         else
