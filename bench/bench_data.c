@@ -1,5 +1,5 @@
 /* Data pipeline benchmarks (issue 4, item 7): the Fashion-MNIST TFRecords of `make demo` through
- * parse -> decode -> scale -> shuffle -> batch(100) -> prefetch, in examples/s on 1 and 2 threads,
+ * shuffle -> parse -> decode -> scale -> batch(100) -> prefetch, in examples/s on 1 and 2 threads,
  * and the per-element cost of map, shuffle, batch and prefetch. 1t: the whole pipeline on one
  * pipeline thread (the final prefetch's); 2t: the records read ahead by a prefetch on a second
  * thread; 2t_parallel_map: map with num_parallel_calls = 2 instead.
