@@ -1,10 +1,13 @@
 /* Data pipeline benchmarks (issue 4, item 7): the Fashion-MNIST TFRecords of `make demo` through
- * parse -> decode -> scale -> shuffle -> batch(100) -> prefetch, in examples/s on 1 and 2 threads,
+ * shuffle -> parse -> decode -> scale -> batch(100) -> prefetch, in examples/s on 1 and 2 threads,
  * and the per-element cost of map, shuffle, batch and prefetch. 1t: the whole pipeline on one
  * pipeline thread (the final prefetch's); 2t: the records read ahead by a prefetch on a second
  * thread; 2t_parallel_map: map with num_parallel_calls = 2 instead.
  *
  *     build/bench_data [data/fashion_mnist/train.tfrecord.gz]   # BENCH_REPS runs (default 5)
+ *
+ * BENCH_DATA_THREADS=1 or 2 runs that pipeline alone; BENCH_DATA_PARALLEL_MAP=0 leaves out
+ * 2t_parallel_map.
  *
  * Prints `BENCH name value unit` lines (medians). */
 #include <stdio.h>
@@ -116,7 +119,10 @@ int main(int argc, char **argv) {
         pipeline_rate(path, threads, false, &n); /* warm the page cache */
         for (int r = 0; r < reps; r++) v[r] = pipeline_rate(path, threads, false, &n);
         printf("BENCH pipeline_fmnist_%dt %.0f ex/s\n", threads, median(v, reps));
-        if (threads == 2) { /* the other way to use two threads: map(num_parallel_calls=2) */
+        /* the other way to use two threads: map(num_parallel_calls=2); BENCH_DATA_PARALLEL_MAP=0
+         * skips it (to profile 2t alone) */
+        const char *pm = getenv("BENCH_DATA_PARALLEL_MAP");
+        if (threads == 2 && !(pm && atoi(pm) == 0)) {
             for (int r = 0; r < reps; r++) v[r] = pipeline_rate(path, threads, true, &n);
             printf("BENCH pipeline_fmnist_2t_parallel_map %.0f ex/s\n", median(v, reps));
         }

@@ -9,7 +9,7 @@
 tfc_code fmnist_parse(void *ctx, int worker, const tfc_element *in, tfc_element *out,
                       tfc_status *st);
 
-/* path's records parsed, shuffled (buffer 10000, seed, reshuffled each pass) when shuffle is true,
+/* path's records shuffled (buffer 10000, seed, reshuffled each pass) when shuffle is true, parsed,
  * batched by batch, prefetched; read_ahead puts the reader on its own thread (the gzip stream is
  * the serial part of the pipeline). num_parallel_calls is the map's. Components "image", "label".
  */

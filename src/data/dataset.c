@@ -28,7 +28,14 @@ tfc_code tfc_element_push(tfc_element *e, tfc_tensor *t, tfc_status *st) {
 
 void tfc_element_move(tfc_element *dst, tfc_element *src) {
     tfc_element_clear(dst);
-    *dst = *src;
+    /* the used part only: a whole element is 328 bytes, most of them an unused source tail, and
+     * shuffle moves elements in and out of a buffer too large for the cache */
+    int n = src->n < TFC_DATA_MAX_COMPONENTS ? src->n : TFC_DATA_MAX_COMPONENTS;
+    dst->n = n;
+    memcpy(dst->t, src->t, (size_t)n * sizeof *src->t);
+    size_t len = strnlen(src->source, sizeof src->source - 1);
+    memcpy(dst->source, src->source, len);
+    dst->source[len] = '\0';
     src->n = 0;
     src->source[0] = '\0';
 }

@@ -19,18 +19,93 @@ typedef struct batch_iter {
     int64_t row;      /* unbatch: next row of cur */
 } batch_iter;
 
+/* Eager stacking: a full batch's tensors are made at its first element and each element's rows
+ * are copied in as it arrives, while they are still in the cache (stacking 100 images after
+ * pulling them all read each one back from memory). When no component is a string the element is
+ * then released at once, so the next one reuses its memory; its slot keeps references to element
+ * 0's tensors instead, which have the same dtypes and shapes. Anything unusual — elements that
+ * differ in components, dtype or shape, a batch over EAGER_MAX_BYTES, strings that cannot be
+ * copied — leaves the batch to tfc__rows_stack, which says what is wrong exactly as before (a
+ * mismatch is between element 0 and a slot that was kept). */
+#define EAGER_MAX_BYTES ((size_t)64 << 20)
+
+typedef struct eager {
+    bool on;
+    bool release; /* no string components: elements are released once copied */
+    tfc_tensor *t[TFC_DATA_MAX_COMPONENTS];
+} eager;
+
+static void eager_drop(eager *g) {
+    for (int k = 0; k < TFC_DATA_MAX_COMPONENTS; k++) tfc_tensor_unref(g->t[k]), g->t[k] = NULL;
+    g->on = false;
+}
+
+/* Copies element i of a batch of `size` (b->buf[i], just pulled) into g; drops g on anything
+ * unusual. */
+static void eager_put(eager *g, batch_iter *b, int64_t i, int64_t size) {
+    tfc_element *e = &b->buf[i];
+    const tfc_element *e0 = &b->buf[0];
+    if (!g->on) return;
+    if (e->n != e0->n || e->n < 1 || e->n > TFC_DATA_MAX_COMPONENTS) {
+        eager_drop(g);
+        return;
+    }
+    for (int k = 0; k < e->n; k++) {
+        const tfc_tensor *r = e->t[k];
+        if (i == 0) {
+            bool str = tfc_tensor_dtype(r) == TFC_DT_STRING;
+            size_t row = str ? (size_t)tfc_tensor_num_elements(r) * sizeof(tfc_bytes)
+                             : tfc_tensor_byte_size(r);
+            if ((row && (size_t)size > EAGER_MAX_BYTES / row) ||
+                tfc__rows_new(r, size, &g->t[k], NULL) != TFC_OK) {
+                eager_drop(g);
+                return;
+            }
+            g->release = g->release && !str;
+        } else if (tfc_tensor_dtype(r) != tfc_tensor_dtype(e0->t[k]) ||
+                   !tfc_shape_equal(tfc_tensor_shape(r), tfc_tensor_shape(e0->t[k]))) {
+            eager_drop(g);
+            return;
+        }
+        if (tfc__rows_put(g->t[k], i, r, NULL) != TFC_OK) {
+            eager_drop(g);
+            return;
+        }
+    }
+    if (i > 0 && g->release) {
+        tfc_element_clear(e);
+        e->n = e0->n;
+        for (int k = 0; k < e0->n; k++) e->t[k] = tfc_tensor_ref(e0->t[k]);
+    }
+}
+
 static tfc_code batch_next(tfc__iter *it, tfc_element *out, bool *end, tfc_status *st) {
     batch_iter *b = (batch_iter *)it;
     const batch_params *p = it->ds->p;
     int64_t n = 0;
     tfc_code c = TFC_OK;
+    eager g = {.on = !p->padded, .release = true};
     while (n < p->size) {
         bool e = false;
         if ((c = tfc__iter_next(b->in, &b->buf[n], &e, st)) || e) break;
+        eager_put(&g, b, n, p->size);
         n++;
     }
     if (c == TFC_OK && (n == 0 || (n < p->size && p->drop_remainder))) *end = true;
-    if (c == TFC_OK && !*end) {
+    if (c == TFC_OK && !*end && g.on) {
+        /* a short final batch: its first n rows */
+        for (int k = 0; k < b->buf[0].n && !c && n < p->size; k++) {
+            tfc_tensor *all = g.t[k];
+            c = tfc__rows_prefix(all, n, &g.t[k], st);
+            tfc_tensor_unref(all);
+            if (c) g.t[k] = NULL;
+        }
+        if (!c) {
+            out->n = b->buf[0].n;
+            for (int k = 0; k < out->n; k++) out->t[k] = g.t[k], g.t[k] = NULL;
+            memcpy(out->source, b->buf[0].source, sizeof out->source);
+        }
+    } else if (c == TFC_OK && !*end) {
         int comps = b->buf[0].n;
         tfc_tensor *vals[TFC_DATA_MAX_COMPONENTS] = {0}, *lens[TFC_DATA_MAX_COMPONENTS] = {0};
         tfc_tensor **col = tfc_malloc((size_t)n * sizeof *col);
@@ -57,6 +132,7 @@ static tfc_code batch_next(tfc__iter *it, tfc_element *out, bool *end, tfc_statu
             memcpy(out->source, b->buf[0].source, sizeof out->source);
         }
     }
+    eager_drop(&g);
     for (int64_t i = 0; i < n; i++) tfc_element_clear(&b->buf[i]);
     return c;
 }

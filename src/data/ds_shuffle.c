@@ -41,10 +41,7 @@ static tfc_code shuffle_next(tfc__iter *it, tfc_element *out, bool *end, tfc_sta
     if (s->n == 0) return *end = true, TFC_OK;
     int64_t j = (int64_t)tfc__rng_below(&s->rng, (uint64_t)s->n);
     tfc_element_move(out, &s->buf[j]);
-    if (j != s->n - 1) {
-        s->buf[j] = s->buf[s->n - 1];
-        s->buf[s->n - 1].n = 0;
-    }
+    if (j != s->n - 1) tfc_element_move(&s->buf[j], &s->buf[s->n - 1]);
     s->n--;
     return TFC_OK;
 }

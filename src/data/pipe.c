@@ -5,6 +5,7 @@
  * bounds the elements ahead of the consumer. Waiters are woken only when someone waits. Workers
  * start at the first next(), so a restored pipe can be filled before they run. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +46,11 @@ static slot *at(tfc__pipe *p, int64_t seq) {
     return &p->ring[seq % p->o.capacity];
 }
 
-enum { MAX_CHUNK = 32, SPIN_NS = 50000 };
+/* SPIN_NS: a reader's chunk of 32 Fashion-MNIST records takes ~100 us; a 50 us spin always ran
+ * out, so the consumer slept and the reader, the pipeline's bottleneck, paid a futex wake per
+ * chunk (bench_data 2t on a quiet VM: 234-260k ex/s with 50 us, 259-271k with 200 us; futex calls
+ * per run 16k -> 7k). The spin yields, so a longer one costs other threads little. */
+enum { MAX_CHUNK = 32, SPIN_NS = 200000 };
 
 static int64_t mono_ns(void) {
     struct timespec t;
@@ -58,7 +63,11 @@ static int64_t mono_ns(void) {
  * microseconds here, more than a chunk of small elements: without the spin, prefetch cost 4.6 us
  * per element. A side whose last spin ran out sleeps at once until a wait is short again: a
  * consumer of 100-element batches spinning on every wait took 12% of the cores from the threads
- * producing them. */
+ * producing them. The spin yields the core every 64 pauses: when the machine has more runnable
+ * threads than cores (other work, or a producer sharing this core), a plain spin took the CPU
+ * share the thread it waits for needed (bench_data 2t on a loaded 2-core VM: 160-174k ex/s
+ * spinning, 186-203k yielding; prefetch per element 5.8 us -> 0.55 us); on an idle core
+ * sched_yield returns at once. */
 static bool spin_for_change(tfc__pipe *p, bool *worth) {
     if (!*worth) return false;
     uint64_t seen = atomic_load(&p->events);
@@ -70,7 +79,10 @@ static bool spin_for_change(tfc__pipe *p, bool *worth) {
 #if defined(__x86_64__) || defined(__i386__)
         __builtin_ia32_pause();
 #endif
-        if ((i & 63) == 63 && mono_ns() > end) break;
+        if ((i & 63) == 63) {
+            if (mono_ns() > end) break;
+            sched_yield();
+        }
     }
     pthread_mutex_lock(&p->mu);
     /* bumps happen under the lock: one between the last look and the lock counts too */
@@ -110,7 +122,7 @@ static void run_chunk(tfc__pipe *p, int worker) {
     int64_t k = 0;
     bool ended = false;
     while (k < want) {
-        memset(&got[k], 0, sizeof got[k]);
+        got[k].n = 0, got[k].source[0] = '\0'; /* empty (not all 328 bytes zeroed) */
         tfc_code c = tfc__iter_next(p->input, &got[k], &ended, &err);
         if (ended) break;
         k++;
@@ -125,7 +137,7 @@ static void run_chunk(tfc__pipe *p, int worker) {
     int64_t first = p->next_in;
     for (int64_t i = 0; i < k; i++) {
         slot *s = at(p, p->next_in++);
-        s->e = got[i];
+        tfc_element_move(&s->e, &got[i]);
         if (i == k - 1 && err.code != TFC_OK)
             s->st = err;
         else

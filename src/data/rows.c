@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "data/rows.h"
+#include "tensor/tensor_int.h"
 
 tfc_code tfc__row_get(const tfc_tensor *t, int64_t i, tfc_tensor **out, tfc_status *st) {
     *out = NULL;
@@ -14,7 +15,7 @@ tfc_code tfc__row_get(const tfc_tensor *t, int64_t i, tfc_tensor **out, tfc_stat
     tfc_shape rs = {.rank = s->rank - 1};
     for (int d = 1; d < s->rank; d++) rs.dims[d - 1] = s->dims[d];
     tfc_dtype dt = tfc_tensor_dtype(t);
-    tfc_code c = tfc_tensor_new(dt, &rs, out, st);
+    tfc_code c = tfc__tensor_alloc(dt, &rs, false, out, st);
     if (c) return c;
     int64_t per = tfc_tensor_num_elements(*out);
     if (dt == TFC_DT_STRING) {
@@ -54,7 +55,8 @@ tfc_code tfc__rows_stack(tfc_tensor *const *rows, int64_t n, const char *what, t
     }
     tfc_shape bs = {.rank = s0->rank + 1, .dims = {n}};
     for (int d = 0; d < s0->rank; d++) bs.dims[d + 1] = s0->dims[d];
-    tfc_code c = tfc_tensor_new(dt, &bs, out, st);
+    /* every row is copied in: zeroing first was a tenth of a data pipeline's instructions */
+    tfc_code c = tfc__tensor_alloc(dt, &bs, false, out, st);
     if (c) return c;
     if (dt == TFC_DT_STRING) {
         int64_t per = tfc_tensor_num_elements(rows[0]);
@@ -68,6 +70,51 @@ tfc_code tfc__rows_stack(tfc_tensor *const *rows, int64_t n, const char *what, t
         char *dst = tfc_tensor_data(*out);
         for (int64_t k = 0; k < n; k++)
             if (row) memcpy(dst + (size_t)k * row, tfc_tensor_data_const(rows[k]), row);
+    }
+    if (c) tfc_tensor_unref(*out), *out = NULL;
+    return c;
+}
+
+tfc_code tfc__rows_new(const tfc_tensor *row, int64_t n, tfc_tensor **out, tfc_status *st) {
+    const tfc_shape *s = tfc_tensor_shape(row);
+    if (s->rank >= TFC_MAX_RANK)
+        return tfc_status_set(st, TFC_INVALID_ARGUMENT, "rank %d is too high to batch", s->rank);
+    tfc_shape bs = {.rank = s->rank + 1, .dims = {n}};
+    for (int d = 0; d < s->rank; d++) bs.dims[d + 1] = s->dims[d];
+    return tfc__tensor_alloc(tfc_tensor_dtype(row), &bs, false, out, st);
+}
+
+tfc_code tfc__rows_put(tfc_tensor *t, int64_t i, const tfc_tensor *row, tfc_status *st) {
+    if (tfc_tensor_dtype(row) != TFC_DT_STRING) {
+        size_t bytes = tfc_tensor_byte_size(row);
+        if (bytes)
+            memcpy((char *)tfc_tensor_data(t) + (size_t)i * bytes, tfc_tensor_data_const(row),
+                   bytes);
+        return TFC_OK;
+    }
+    int64_t per = tfc_tensor_num_elements(row);
+    for (int64_t e = 0; e < per; e++) {
+        tfc_bytes b = tfc_tensor_string_at(row, e);
+        tfc_code c = tfc_tensor_set_string(t, i * per + e, b.data, b.size, st);
+        if (c) return c;
+    }
+    return TFC_OK;
+}
+
+tfc_code tfc__rows_prefix(const tfc_tensor *t, int64_t n, tfc_tensor **out, tfc_status *st) {
+    tfc_shape s = *tfc_tensor_shape(t);
+    int64_t per = s.dims[0] ? tfc_tensor_num_elements(t) / s.dims[0] : 0;
+    s.dims[0] = n;
+    tfc_code c = tfc__tensor_alloc(tfc_tensor_dtype(t), &s, false, out, st);
+    if (c) return c;
+    if (tfc_tensor_dtype(t) != TFC_DT_STRING) {
+        size_t bytes = (size_t)(n * per) * tfc_dtype_size(tfc_tensor_dtype(t));
+        if (bytes) memcpy(tfc_tensor_data(*out), tfc_tensor_data_const(t), bytes);
+        return TFC_OK;
+    }
+    for (int64_t e = 0; e < n * per && !c; e++) {
+        tfc_bytes b = tfc_tensor_string_at(t, e);
+        c = tfc_tensor_set_string(*out, e, b.data, b.size, st);
     }
     if (c) tfc_tensor_unref(*out), *out = NULL;
     return c;

@@ -10,6 +10,13 @@ tfc_code tfc__row_get(const tfc_tensor *t, int64_t i, tfc_tensor **out, tfc_stat
  * INVALID_ARGUMENT naming `what` and both shapes otherwise. */
 tfc_code tfc__rows_stack(tfc_tensor *const *rows, int64_t n, const char *what, tfc_tensor **out,
                          tfc_status *st);
+/* A new [n, ...] tensor for n rows like row (same dtype, row's shape after the first dim),
+ * unfilled (empty strings); tfc__rows_put copies row into its row i (shape and dtype as checked by
+ * the caller). RESOURCE_EXHAUSTED when out of memory. */
+tfc_code tfc__rows_new(const tfc_tensor *row, int64_t n, tfc_tensor **out, tfc_status *st);
+tfc_code tfc__rows_put(tfc_tensor *t, int64_t i, const tfc_tensor *row, tfc_status *st);
+/* A new tensor holding the first n rows of t (n <= t's first dim). */
+tfc_code tfc__rows_prefix(const tfc_tensor *t, int64_t n, tfc_tensor **out, tfc_status *st);
 /* Like tfc__rows_stack for rows of equal rank and dtype but any dims: each padded to `padded`
  * (rank -1 or dims -1: the longest in the batch) with pad_value (NULL: zeros/""); *lengths gets an
  * int64 [n, rank] tensor of the original dims. */

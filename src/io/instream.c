@@ -131,6 +131,7 @@ tfc_code tfc__instream_open(tfc__instream *s, const char *name, int fd, const ui
     if (inflateInit2(&s->zs, window_bits(comp)) != Z_OK)
         return tfc_status_set(st, TFC_RESOURCE_EXHAUSTED, "%s: inflateInit2 failed", name);
     s->z_live = true;
+    s->z_member_new = true;
     return TFC_OK;
 }
 
@@ -149,6 +150,13 @@ static tfc_code z_refill(tfc__instream *s, tfc_status *st) {
         return TFC_OK;
     }
     size_t keep = s->zs.avail_in, got;
+    size_t used = s->zs.next_in ? (size_t)(s->zs.next_in - s->zin) : 0;
+    if (used >= sizeof s->z_tail) { /* the last 8 bytes consumed, for a gzip trailer */
+        memcpy(s->z_tail, s->zin + used - sizeof s->z_tail, sizeof s->z_tail);
+    } else if (used) {
+        memmove(s->z_tail, s->z_tail + used, sizeof s->z_tail - used);
+        memcpy(s->z_tail + sizeof s->z_tail - used, s->zin, used);
+    }
     if (keep) memmove(s->zin, s->zs.next_in, keep);
     tfc_code c = raw_read(s, s->zin + keep, s->zin_cap - keep, &got, st);
     s->zs.next_in = s->zin;
@@ -169,6 +177,7 @@ static tfc_code z_next_member(tfc__instream *s, uint64_t out_at, bool *more, tfc
                                             : tfc_compression_detect(p, 2) == TFC_COMPRESSION_ZLIB);
     if (next) {
         inflateReset(&s->zs);
+        s->z_member_new = true;
         *more = true;
         return TFC_OK;
     }
@@ -186,6 +195,36 @@ static tfc_code z_next_member(tfc__instream *s, uint64_t out_at, bool *more, tfc
         if ((c = z_refill(s, st)) != TFC_OK) return c;
         if (s->zs.avail_in == 0) return TFC_OK;
     }
+}
+
+/* Before a GZIP member's first inflate: the member's CRC-32 and length are checked here
+ * (z_member_check) unless its header has a CRC of its own (FLG.FHCRC, which zlib checks only
+ * with the rest) or is too short to tell; zlib checks those members itself. */
+static tfc_code z_member_begin(tfc__instream *s, tfc_status *st) {
+    s->z_member_new = false;
+    if (s->comp != TFC_COMPRESSION_GZIP) return TFC_OK;
+    tfc_code c = TFC_OK;
+    if (s->zs.avail_in < 4) c = z_refill(s, st);
+    s->z_own_check = c == TFC_OK && s->zs.avail_in >= 4 && !(s->zs.next_in[3] & 0x02);
+    s->z_crc = 0, s->z_len = 0;
+    inflateValidate(&s->zs, !s->z_own_check);
+    return c;
+}
+
+/* At the end of a member checked here: its trailer, the 8 bytes inflate consumed last, against
+ * the CRC-32 and length (mod 2^32) of what it inflated to. */
+static const char *z_member_check(const tfc__instream *s) {
+    uint8_t t[8];
+    size_t used = (size_t)(s->zs.next_in - (s->fd < 0 ? s->mem : s->zin)), k = sizeof t;
+    if (s->fd >= 0 && used < k) { /* it began in the previous read */
+        memcpy(t, s->z_tail + used, k - used);
+        memcpy(t + k - used, s->zin, used);
+    } else {
+        memcpy(t, s->zs.next_in - k, k);
+    }
+    if (tfc_get_u32le(t) != s->z_crc) return "incorrect data check";
+    if (tfc_get_u32le(t + 4) != s->z_len) return "incorrect length check";
+    return NULL;
 }
 
 /* Inflates up to n bytes; on damage returns the error with *got = bytes produced before it. */
@@ -207,21 +246,28 @@ static tfc_code z_read(tfc__instream *s, uint8_t *dst, size_t n, size_t *got, tf
                 break;
             }
         }
+        if (s->z_member_new && (c = z_member_begin(s, st)) != TFC_OK) break;
         size_t want = n - done;
         s->zs.next_out = dst + done;
         s->zs.avail_out = want > (1u << 30) ? (1u << 30) : (uInt)want;
         uInt before = s->zs.avail_out;
         int zr = inflate(&s->zs, Z_NO_FLUSH);
-        done += before - s->zs.avail_out;
-        if (zr == Z_STREAM_END) {
+        size_t made = before - s->zs.avail_out;
+        if (s->z_own_check) {
+            s->z_crc = tfc__crc32(s->z_crc, dst + done, made);
+            s->z_len += (uint32_t)made;
+        }
+        done += made;
+        const char *bad = NULL;
+        if (zr == Z_STREAM_END && !(s->z_own_check && (bad = z_member_check(s)))) {
             s->z_member_end = true;
-        } else if (zr != Z_OK && !(zr == Z_BUF_ERROR && s->zs.avail_in == 0)) {
+        } else if (bad || (zr != Z_OK && !(zr == Z_BUF_ERROR && s->zs.avail_in == 0))) {
+            if (!bad) bad = s->zs.msg ? s->zs.msg : "inflate failed";
             c = tfc_status_set(st, TFC_DATA_LOSS,
                                "%s: corrupted %s data near compressed offset %llu "
                                "(uncompressed offset %llu): %s",
                                s->name, zname(s), (unsigned long long)z_raw_off(s),
-                               (unsigned long long)(s->out_pos + done),
-                               s->zs.msg ? s->zs.msg : "inflate failed");
+                               (unsigned long long)(s->out_pos + done), bad);
             break;
         }
     }
@@ -255,7 +301,9 @@ tfc_code tfc__instream_rewind(tfc__instream *s, uint64_t offset, tfc_status *st)
                                   s->name);
         inflateReset(&s->zs);
         s->zs.avail_in = 0;
+        s->zs.next_in = NULL;
         s->z_member_end = false;
+        s->z_member_new = true;
         s->truncated = false;
         s->out_pos = 0;
         tfc_status_clear(&s->err);

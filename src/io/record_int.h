@@ -28,7 +28,15 @@ typedef struct tfc__instream {
     z_stream zs;
     bool z_live;       /* inflateInit done */
     bool z_member_end; /* a member/stream ended; more may follow */
-    bool truncated;    /* the raw data ended inside a compressed stream (so far: it may grow) */
+    bool z_member_new; /* the next inflate starts a member */
+    /* A GZIP member's CRC-32 and length checked here rather than by zlib (tfc__crc32 is several
+     * times faster than zlib's): z_crc and z_len cover the member's bytes so far, z_tail keeps
+     * the last 8 compressed bytes consumed before zin's current contents, since the trailer
+     * (CRC, then length, 4 bytes each) may straddle two reads. */
+    bool z_own_check;
+    uint32_t z_crc, z_len;
+    uint8_t z_tail[8];
+    bool truncated; /* the raw data ended inside a compressed stream (so far: it may grow) */
     uint8_t *zin;
     size_t zin_cap;
     uint64_t out_pos; /* uncompressed bytes produced so far */
@@ -54,6 +62,10 @@ void tfc__instream_close(tfc__instream *s);
 /* For a bad header at offset 0 of a file read as uncompressed: a hint saying what the first
  * bytes look like (" (the file starts like a gzip stream: ...)"), never NULL. */
 const char *tfc__record_hint(const uint8_t *head, size_t n);
+
+/* zlib's crc32(crc, p, n) (gzip's CRC-32, pre- and post-inverted), with PCLMULQDQ where the CPU
+ * has it (crc32.c). */
+uint32_t tfc__crc32(uint32_t crc, const uint8_t *p, size_t n);
 
 /* zlib allocation hooks that count through tfc_malloc. */
 void *tfc__zalloc(void *opaque, unsigned items, unsigned size);

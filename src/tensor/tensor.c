@@ -6,25 +6,39 @@
 
 #include "tensor/tensor_int.h"
 
-/* Element bytes for n elements of dt, or false when the count cannot be allocated at all. */
-static bool element_bytes(tfc_dtype dt, int64_t n, size_t *out) {
+/* Element bytes for n elements of dt, or false when the count cannot be allocated at all (with
+ * the headers in front and `extra` bytes after them). */
+static bool element_bytes(tfc_dtype dt, int64_t n, size_t extra, size_t *out) {
+    const size_t fixed = TFC__TENSOR_SLOT + TFC__BUFFER_HDR;
     size_t each = dt == TFC_DT_STRING ? sizeof(tfc_bytes) : tfc_dtype_size(dt);
-    if (n < 0 || (uint64_t)n > (SIZE_MAX - TFC__BUFFER_HDR) / each) return false;
+    if (extra > PTRDIFF_MAX - fixed) return false;
+    if (n < 0 || (uint64_t)n > (PTRDIFF_MAX - fixed - extra) / each) return false;
     *out = (size_t)n * each;
-    return *out <= PTRDIFF_MAX - TFC__BUFFER_HDR;
+    return true;
+}
+
+static tfc_tensor *first_header(tfc__buffer *b) {
+    return (tfc_tensor *)((unsigned char *)b - TFC__TENSOR_SLOT);
+}
+
+/* Whether string bytes at p are their own block (not the buffer's inline bytes). */
+static bool owned_string(tfc__buffer *b, const uint8_t *p) {
+    uintptr_t lo = (uintptr_t)tfc__buffer_data(b) + b->nbytes, at = (uintptr_t)p;
+    return !(at >= lo && at < lo + b->inline_bytes);
 }
 
 static void buffer_unref(tfc__buffer *b) {
     if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1) return;
     if (b->dtype == TFC_DT_STRING) {
         tfc_bytes *s = tfc__buffer_data(b);
-        for (int64_t i = 0; i < b->num_elements; i++) tfc_free((void *)s[i].data);
+        for (int64_t i = 0; i < b->num_elements; i++)
+            if (owned_string(b, s[i].data)) tfc_free((void *)s[i].data);
     }
-    tfc_aligned_free(b);
+    tfc_aligned_free(first_header(b));
 }
 
-tfc_code tfc__tensor_alloc(tfc_dtype dt, const tfc_shape *shape, bool zero, tfc_tensor **out,
-                           tfc_status *st) {
+tfc_code tfc__tensor_alloc_extra(tfc_dtype dt, const tfc_shape *shape, bool zero, size_t extra,
+                                 tfc_tensor **out, tfc_status *st) {
     *out = NULL;
     if (!tfc__dtype_holdable(dt)) {
         if (tfc_dtype_is_valid(dt) && tfc_dtype_base(dt) != dt)
@@ -44,28 +58,28 @@ tfc_code tfc__tensor_alloc(tfc_dtype dt, const tfc_shape *shape, bool zero, tfc_
         return tfc__shape_elements(shape, what, &n, st);
     }
     size_t nbytes;
-    if (!element_bytes(dt, n, &nbytes)) {
+    if (!element_bytes(dt, n, extra, &nbytes)) {
         char buf[200];
         return tfc_status_set(st, TFC_RESOURCE_EXHAUSTED,
                               "a %s tensor of shape %s (%lld elements) is too large to allocate",
                               tfc_dtype_name(dt), tfc_shape_to_string(shape, buf, sizeof buf),
                               (long long)n);
     }
-    tfc_tensor *t = tfc_malloc(sizeof *t);
-    tfc__buffer *b = tfc_aligned_alloc(TFC__BUFFER_HDR + nbytes);
-    if (!t || !b) {
-        tfc_free(t);
-        tfc_aligned_free(b);
+    unsigned char *block = tfc_aligned_alloc(TFC__TENSOR_SLOT + TFC__BUFFER_HDR + nbytes + extra);
+    if (!block) {
         char buf[200];
         return tfc_status_set(st, TFC_RESOURCE_EXHAUSTED,
                               "out of memory allocating a %s tensor of shape %s (%zu bytes)",
                               tfc_dtype_name(dt), tfc_shape_to_string(shape, buf, sizeof buf),
                               nbytes);
     }
+    tfc_tensor *t = (tfc_tensor *)block;
+    tfc__buffer *b = (tfc__buffer *)(block + TFC__TENSOR_SLOT);
     atomic_init(&b->refs, 1);
     b->dtype = dt;
     b->num_elements = n;
     b->nbytes = nbytes;
+    b->inline_bytes = dt == TFC_DT_STRING ? extra : 0;
     if (zero || dt == TFC_DT_STRING) memset(tfc__buffer_data(b), 0, nbytes);
     atomic_init(&t->refs, 1);
     t->dtype = dt;
@@ -74,6 +88,11 @@ tfc_code tfc__tensor_alloc(tfc_dtype dt, const tfc_shape *shape, bool zero, tfc_
     t->buf = b;
     *out = t;
     return TFC_OK;
+}
+
+tfc_code tfc__tensor_alloc(tfc_dtype dt, const tfc_shape *shape, bool zero, tfc_tensor **out,
+                           tfc_status *st) {
+    return tfc__tensor_alloc_extra(dt, shape, zero, 0, out, st);
 }
 
 tfc_code tfc_tensor_new(tfc_dtype dt, const tfc_shape *shape, tfc_tensor **out, tfc_status *st) {
@@ -126,10 +145,13 @@ tfc_tensor *tfc_tensor_scalar_int64(int64_t v) {
 tfc_tensor *tfc_tensor_scalar_string(const void *data, size_t n) {
     tfc_shape s = tfc_shape_scalar();
     tfc_tensor *t;
-    if (tfc_tensor_new(TFC_DT_STRING, &s, &t, NULL) != TFC_OK) return NULL;
-    if (tfc_tensor_set_string(t, 0, data, n, NULL) != TFC_OK) {
-        tfc_tensor_unref(t);
-        return NULL;
+    /* the bytes inline: one allocation (a record dataset makes one of these per record) */
+    if (tfc__tensor_alloc_extra(TFC_DT_STRING, &s, true, n, &t, NULL) != TFC_OK) return NULL;
+    tfc_bytes *b = tfc__buffer_data(t->buf);
+    if (n) {
+        uint8_t *bytes = (uint8_t *)(b + 1);
+        memcpy(bytes, data, n);
+        *b = (tfc_bytes){bytes, n};
     }
     return t;
 }
@@ -141,8 +163,9 @@ tfc_tensor *tfc_tensor_ref(tfc_tensor *t) {
 
 void tfc_tensor_unref(tfc_tensor *t) {
     if (!t || atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1) return;
-    buffer_unref(t->buf);
-    tfc_free(t);
+    tfc__buffer *b = t->buf;
+    if (t != first_header(b)) tfc_free(t); /* the first one goes with the buffer's block */
+    buffer_unref(b);
 }
 
 int64_t tfc_tensor_refcount(const tfc_tensor *t) {
@@ -205,7 +228,7 @@ tfc_code tfc_tensor_set_string(tfc_tensor *t, int64_t i, const void *data, size_
         memcpy(copy, data, n);
     }
     tfc_bytes *s = tfc__buffer_data(t->buf);
-    tfc_free((void *)s[i].data);
+    if (owned_string(t->buf, s[i].data)) tfc_free((void *)s[i].data);
     s[i] = (tfc_bytes){copy, n};
     return TFC_OK;
 }

@@ -11,13 +11,16 @@
 #include "proto/tensor_shape.pb-c.h"
 #include "tfc/tensor.h"
 
-/* The element buffer: this header, padded to 64 bytes, and the elements right after it in the
- * same aligned block. Several tensor headers (reshapes) may share one buffer. */
+/* The element buffer: this header, padded to 64 bytes, and the elements right after it. Several
+ * tensor headers (reshapes) may share one buffer. A string element's bytes are its own block,
+ * except those of the inline_bytes right after the elements (a string tensor made in one piece),
+ * which go with the buffer. */
 typedef struct tfc__buffer {
     _Atomic int64_t refs;
     tfc_dtype dtype;      /* decides whether elements are owned strings */
     int64_t num_elements; /* as allocated */
     size_t nbytes;        /* element bytes */
+    size_t inline_bytes;  /* string bytes stored after the elements */
 } tfc__buffer;
 
 #define TFC__BUFFER_HDR 64
@@ -30,6 +33,13 @@ struct tfc_tensor {
     int64_t num_elements;
     tfc__buffer *buf;
 };
+
+/* A tensor is one 64-byte-aligned block: the header of the tensor made with the buffer, padded to
+ * TFC__TENSOR_SLOT bytes, then the buffer (one allocation per tensor instead of two, and the
+ * header in the cache lines next to the data). The block lives while the buffer does: the first
+ * header is not freed on its own, so other headers (reshapes) can outlive it. */
+#define TFC__TENSOR_SLOT 128
+_Static_assert(sizeof(struct tfc_tensor) <= TFC__TENSOR_SLOT, "tensor header must fit its slot");
 
 static inline void *tfc__buffer_data(tfc__buffer *b) {
     return (unsigned char *)b + TFC__BUFFER_HDR;
@@ -73,6 +83,10 @@ tfc_code tfc__shape_elements(const tfc_shape *s, const char *what, int64_t *n, t
  * string elements always start empty). */
 tfc_code tfc__tensor_alloc(tfc_dtype dt, const tfc_shape *shape, bool zero, tfc_tensor **out,
                            tfc_status *st);
+/* The same with room for `extra` bytes after the elements; for DT_STRING they are inline string
+ * bytes (buf->inline_bytes) the caller points elements into, freed with the buffer. */
+tfc_code tfc__tensor_alloc_extra(tfc_dtype dt, const tfc_shape *shape, bool zero, size_t extra,
+                                 tfc_tensor **out, tfc_status *st);
 
 /* ---- tensor_proto.c, tensor_proto_write.c ---- */
 /* The conversion from a message protobuf-c already unpacked (e.g. AttrValue.tensor inside a

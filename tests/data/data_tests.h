@@ -19,6 +19,7 @@ void test_sources(void **state);
 void test_take_skip_repeat(void **state);
 void test_shard_kfold(void **state);
 void test_batch_padded_unbatch(void **state);
+void test_batch_eager(void **state);
 void test_shuffle(void **state);
 void test_map_filter(void **state);
 void test_parallel_map_order(void **state);

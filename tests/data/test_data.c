@@ -163,6 +163,79 @@ void test_shard_kfold(void **state) {
     tfc_dataset_free(big), tfc_dataset_free(r);
 }
 
+/* A dataset of n int64 vectors, vector i holding len[i] copies of i (a slice dataset each,
+ * concatenated). */
+static tfc_dataset *vectors(int n, const int64_t *len) {
+    tfc_status st;
+    tfc_dataset *all = NULL;
+    for (int i = 0; i < n; i++) {
+        int64_t vals[8] = {i, i, i, i, i, i, i, i};
+        tfc_tensor *t;
+        tfc_dataset *one, *cat;
+        TU_OK(tfc_tensor_from_data(TFC_DT_INT64, &(tfc_shape){2, {1, len[i]}}, vals,
+                                   8 * (size_t)len[i], &t, &st));
+        TU_OK(tfc_dataset_from_tensor_slices(&t, (const char *const[]){"v"}, 1, &one, &st));
+        tfc_tensor_unref(t);
+        if (!all) {
+            all = one;
+            continue;
+        }
+        TU_OK(tfc_dataset_concatenate(all, one, &cat, &st));
+        tfc_dataset_free(all), tfc_dataset_free(one);
+        all = cat;
+    }
+    return all;
+}
+
+void test_batch_eager(void **state) {
+    (void)state;
+    tfc_status st;
+    tfc_iterator *it;
+    tfc_element e = {0};
+    /* batch copies rows as elements arrive: every value, the short last batch included */
+    int64_t len[10] = {2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
+    tfc_dataset *v = vectors(10, len), *b;
+    TU_OK(tfc_dataset_batch(v, 4, false, &b, &st));
+    TU_OK(tfc_iterator_new(b, &it, &st));
+    for (int k = 0; k < 3; k++) {
+        TU_OK(tfc_iterator_get_next(it, &e, &st));
+        int64_t rows = k < 2 ? 4 : 2;
+        assert_int_equal(tfc_tensor_dim(e.t[0], 0), rows);
+        assert_int_equal(tfc_tensor_dim(e.t[0], 1), 2);
+        const int64_t *x = tfc_tensor_data_const(e.t[0]);
+        for (int64_t i = 0; i < 2 * rows; i++) assert_int_equal(x[i], 4 * k + i / 2);
+    }
+    assert_int_equal(tfc_iterator_get_next(it, &e, &st), TFC_OUT_OF_RANGE);
+    tfc_iterator_free(it), tfc_dataset_free(b), tfc_dataset_free(v);
+    /* a mismatch after released elements names element 0 and the odd one, as before */
+    int64_t odd[5] = {2, 2, 2, 3, 2};
+    v = vectors(5, odd);
+    TU_OK(tfc_dataset_batch(v, 5, false, &b, &st));
+    TU_OK(tfc_iterator_new(b, &it, &st));
+    assert_int_equal(tfc_iterator_get_next(it, &e, &st), TFC_INVALID_ARGUMENT);
+    assert_non_null(strstr(st.msg, "element 0 has int64 [2] and element 3 has int64 [3]"));
+    tfc_iterator_free(it), tfc_dataset_free(b), tfc_dataset_free(v);
+    /* strings, with a short last batch */
+    tfc_tensor *names;
+    TU_OK(tfc_tensor_new(TFC_DT_STRING, &(tfc_shape){1, {5}}, &names, &st));
+    for (int i = 0; i < 5; i++) TU_OK(tfc_tensor_set_string(names, i, "abcde", (size_t)i, &st));
+    TU_OK(tfc_dataset_from_tensor_slices(&names, (const char *const[]){"s"}, 1, &v, &st));
+    tfc_tensor_unref(names);
+    TU_OK(tfc_dataset_batch(v, 3, false, &b, &st));
+    TU_OK(tfc_iterator_new(b, &it, &st));
+    for (int k = 0; k < 2; k++) {
+        TU_OK(tfc_iterator_get_next(it, &e, &st));
+        assert_int_equal(tfc_tensor_dim(e.t[0], 0), k ? 2 : 3);
+        for (int i = 0; i < (k ? 2 : 3); i++) {
+            tfc_bytes s = tfc_tensor_string_at(e.t[0], i);
+            assert_int_equal(s.size, 3 * k + i);
+            assert_memory_equal(s.data, "abcde", s.size);
+        }
+    }
+    tfc_element_clear(&e);
+    tfc_iterator_free(it), tfc_dataset_free(b), tfc_dataset_free(v);
+}
+
 void test_batch_padded_unbatch(void **state) {
     (void)state;
     tfc_status st;

@@ -432,6 +432,7 @@ int main(void) {
         TU_TEST(test_take_skip_repeat),
         TU_TEST(test_shard_kfold),
         TU_TEST(test_batch_padded_unbatch),
+        TU_TEST(test_batch_eager),
         TU_TEST(test_shuffle),
         TU_TEST(test_map_filter),
         TU_TEST(test_parallel_map_order),

@@ -810,7 +810,6 @@ static void test_count_damaged(void **state) {
     free(f);
 }
 
-
 /* ---- regressions from review ---- */
 
 static void test_memory_edges(void **state) {
@@ -835,8 +834,7 @@ static void test_memory_edges(void **state) {
                      TFC_INVALID_ARGUMENT);
     tfc_record_writer *w;
     tfc_record_writer_opts wbad = {.compression = (tfc_compression)9};
-    assert_int_equal(tfc_record_writer_open(tu_tmp("never"), &wbad, &w, &st),
-                     TFC_INVALID_ARGUMENT);
+    assert_int_equal(tfc_record_writer_open(tu_tmp("never"), &wbad, &w, &st), TFC_INVALID_ARGUMENT);
     assert_false(tfc_gfile_exists(tu_tmp("never")));
     free(f);
 }
@@ -940,6 +938,113 @@ static void test_gzip_damage_names_record(void **state) {
     free(g);
 }
 
+/* One gzip member of data (level 0: stored, so its size follows n); hcrc sets FLG.FHCRC. */
+static uint8_t *gzip_member(const uint8_t *data, size_t n, int level, bool hcrc, size_t *out_n) {
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    assert_int_equal(deflateInit2(&z, level, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    gz_header h;
+    memset(&h, 0, sizeof h);
+    h.hcrc = hcrc;
+    assert_int_equal(deflateSetHeader(&z, &h), Z_OK);
+    size_t cap = deflateBound(&z, (uLong)n) + 64;
+    uint8_t *out = malloc(cap);
+    z.next_in = (Bytef *)data, z.avail_in = (uInt)n;
+    z.next_out = out, z.avail_out = (uInt)cap;
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    *out_n = cap - z.avail_out;
+    deflateEnd(&z);
+    return out;
+}
+
+/* One TFRecord of `len` bytes (a pattern) framed in a new buffer of len + 16 bytes. */
+static uint8_t *one_record(size_t len) {
+    uint8_t *f = malloc(len + 16);
+    tfc_record_encode_header(len, f);
+    for (size_t i = 0; i < len; i++) f[12 + i] = (uint8_t)(i * 31 + (i >> 8));
+    uint32_t crc = tfc_crc32c_mask(tfc_crc32c(f + 12, len));
+    memcpy(f + 12 + len, &crc, 4); /* little-endian host */
+    return f;
+}
+
+/* Reads f (n bytes) as GZIP from a file and from memory; returns the file's final code. */
+static tfc_code read_gzip_both(const uint8_t *f, size_t n, int *records, tfc_status *st) {
+    const char *p = tu_tmp("member_check.gz");
+    tu_write_file(p, f, n);
+    recs rs;
+    tfc_code c = read_all(p, TFC_COMPRESSION_GZIP, &rs, st);
+    *records = rs.n;
+    recs_free(&rs);
+    tfc_record_reader *r;
+    tfc_status mst;
+    tfc_record_reader_opts o = {.compression = TFC_COMPRESSION_GZIP};
+    TU_OK(tfc_record_reader_open_memory(f, n, "mem.gz", &o, &r, &mst));
+    tfc_bytes b;
+    tfc_code mc;
+    int k = 0;
+    while ((mc = tfc_record_reader_next(r, &b, &mst)) == TFC_OK) k++;
+    tfc_record_reader_free(r);
+    assert_int_equal(mc, c);
+    assert_int_equal(k, *records);
+    const char *z = strstr(st->msg, "corrupted gzip"); /* the same words from memory */
+    if (c != TFC_OUT_OF_RANGE && z) assert_non_null(strstr(mst.msg, z));
+    return c;
+}
+
+static void test_gzip_member_checks(void **state) {
+    (void)state;
+    /* The reader checks a member's CRC-32 and length itself; its trailer (8 bytes) may straddle
+     * two 256 KiB reads of the file: find a stored record whose member puts the trailer across
+     * the first read's end. */
+    const size_t zin = 256 * 1024;
+    size_t len = zin - 200, n = 0;
+    uint8_t *rec = NULL, *f = NULL;
+    for (; len < zin; len++) {
+        free(rec), free(f);
+        rec = one_record(len);
+        f = gzip_member(rec, len + 16, 0, false, &n);
+        if (n - 8 < zin && n > zin) break;
+    }
+    assert_true(len < zin);
+    tfc_status st;
+    int k;
+    assert_int_equal(read_gzip_both(f, n, &k, &st), TFC_OUT_OF_RANGE);
+    assert_int_equal(k, 1);
+    static const struct {
+        size_t back; /* flipped byte, from the end */
+        const char *what;
+    } flips[] = {{8, "incorrect data check"},
+                 {5, "incorrect data check"},
+                 {4, "incorrect length check"},
+                 {1, "incorrect length check"}};
+    for (size_t i = 0; i < sizeof flips / sizeof flips[0]; i++) {
+        f[n - flips[i].back] ^= 0x01;
+        assert_int_equal(read_gzip_both(f, n, &k, &st), TFC_DATA_LOSS);
+        assert_non_null(strstr(st.msg, flips[i].what));
+        assert_int_equal(k, 1); /* the record's bytes are whole; the error comes after it */
+        assert_non_null(strstr(st.msg, "corrupted record at 262"));
+        f[n - flips[i].back] ^= 0x01;
+    }
+    /* A member whose header has its own CRC (FHCRC) is checked by zlib, header and trailer. */
+    size_t m;
+    uint8_t *small = one_record(100);
+    uint8_t *g = gzip_member(small, 116, 6, true, &m);
+    uint8_t *two = malloc(n + m);
+    memcpy(two, g, m), memcpy(two + m, f, n);
+    assert_true(two[3] & 0x02);
+    assert_int_equal(read_gzip_both(two, m + n, &k, &st), TFC_OUT_OF_RANGE);
+    assert_int_equal(k, 2);
+    two[m - 8] ^= 0x01; /* the first member's data CRC */
+    assert_int_equal(read_gzip_both(two, m + n, &k, &st), TFC_DATA_LOSS);
+    assert_non_null(strstr(st.msg, "incorrect data check"));
+    assert_int_equal(k, 1);
+    two[m - 8] ^= 0x01;
+    two[10] ^= 0x01; /* the header CRC */
+    assert_int_equal(read_gzip_both(two, m + n, &k, &st), TFC_DATA_LOSS);
+    assert_int_equal(k, 0);
+    free(small), free(g), free(two), free(rec), free(f);
+}
+
 static void test_detection_needs_a_real_stream(void **state) {
     (void)state;
     /* An uncompressed file whose first record is 376 bytes starts 78 01, a valid zlib header; with
@@ -1015,6 +1120,7 @@ int tu_run_record(void) {
         TU_TEST(test_flush_then_read),
         TU_TEST(test_tail_growing_file),
         TU_TEST(test_concatenated_gzip_members),
+        TU_TEST(test_gzip_member_checks),
         TU_TEST(test_atomic_writer_abort),
         TU_TEST(test_every_byte_flip),
         TU_TEST(test_every_truncation),
