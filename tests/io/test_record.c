@@ -9,6 +9,7 @@
 #include "test_util.h"
 #include "tfc/gfile.h"
 #include "tfc/record.h"
+#include "io/record_int.h"
 #include "proto/event.pb-c.h"
 
 /* ---- helpers ---- */
@@ -1107,6 +1108,26 @@ static void test_compression_names(void **state) {
     assert_string_equal(tfc_compression_name(TFC_COMPRESSION_ZLIB), "ZLIB");
 }
 
+/* The reader's CRC-32 (PCLMULQDQ folding for 64 bytes and more, zlib's below) equals zlib's at
+ * every length 0..600 and a large buffer, at every alignment, in one call and split in two. */
+static void test_crc32_matches_zlib(void **state) {
+    (void)state;
+    enum { BIG = 100003 };
+    uint8_t *buf = malloc(BIG + 16);
+    uint32_t s = 12345;
+    for (int i = 0; i < BIG + 16; i++) buf[i] = (uint8_t)((s = s * 1103515245u + 12345u) >> 24);
+    for (int off = 0; off < 16; off++)
+        for (size_t n = 0; n <= 600; n += (off ? 7 : 1)) {
+            uint32_t want = (uint32_t)crc32(0, buf + off, (uInt)n);
+            assert_int_equal(tfc__crc32(0, buf + off, n), want);
+            size_t h = n / 3;
+            assert_int_equal(tfc__crc32(tfc__crc32(0, buf + off, h), buf + off + h, n - h), want);
+        }
+    for (int off = 0; off < 4; off++)
+        assert_int_equal(tfc__crc32(7, buf + off, BIG), (uint32_t)crc32(7, buf + off, BIG));
+    free(buf);
+}
+
 int tu_run_record(void) {
     const struct CMUnitTest tests[] = {
         TU_TEST(test_quick_brown_fox_bytes),
@@ -1139,6 +1160,7 @@ int tu_run_record(void) {
         TU_TEST(test_gzip_damage_names_record),
         TU_TEST(test_detection_needs_a_real_stream),
         TU_TEST(test_resync_stays_linear),
+        TU_TEST(test_crc32_matches_zlib),
     };
     return cmocka_run_group_tests_name("record", tests, NULL, NULL);
 }
