@@ -43,6 +43,13 @@ static tfc_code chain(tfc_code c, tfc_dataset **ds, tfc_dataset **next) {
 tfc_code fmnist_pipeline(const char *path, bool shuffle, uint64_t seed, int batch, bool read_ahead,
                          int num_parallel_calls, bool use_index, tfc_dataset **out,
                          tfc_status *st) {
+    return fmnist_pipeline_ordered(path, shuffle, seed, batch, read_ahead, num_parallel_calls,
+                                   use_index, false, out, st);
+}
+
+tfc_code fmnist_pipeline_ordered(const char *path, bool shuffle, uint64_t seed, int batch,
+                                 bool read_ahead, int num_parallel_calls, bool use_index,
+                                 bool parse_first, tfc_dataset **out, tfc_status *st) {
     *out = NULL;
     tfc_dataset *ds = NULL, *next = NULL;
     tfc_code c =
@@ -55,8 +62,11 @@ tfc_code fmnist_pipeline(const char *path, bool shuffle, uint64_t seed, int batc
      * shuffle's order depends only on its seed, pass and input count), but the buffer holds
      * 10,000 records of ~1 KB rather than 10,000 images of 3 KB as floats, and each image is
      * batched while it is still in the cache */
+    if (!c && parse_first)
+        c = chain(tfc_dataset_map(ds, fmnist_parse, NULL, &mo, &next, st), &ds, &next);
     if (!c && shuffle) c = chain(tfc_dataset_shuffle(ds, 10000, seed, true, &next, st), &ds, &next);
-    if (!c) c = chain(tfc_dataset_map(ds, fmnist_parse, NULL, &mo, &next, st), &ds, &next);
+    if (!c && !parse_first)
+        c = chain(tfc_dataset_map(ds, fmnist_parse, NULL, &mo, &next, st), &ds, &next);
     if (!c) c = chain(tfc_dataset_batch(ds, batch, false, &next, st), &ds, &next);
     if (!c) c = chain(tfc_dataset_prefetch(ds, 2, &next, st), &ds, &next);
     if (c) {

@@ -16,4 +16,12 @@ tfc_code fmnist_parse(void *ctx, int worker, const tfc_element *in, tfc_element 
 tfc_code fmnist_pipeline(const char *path, bool shuffle, uint64_t seed, int batch, bool read_ahead,
                          int num_parallel_calls, bool use_index, tfc_dataset **out, tfc_status *st);
 
+/* As fmnist_pipeline, with the order of shuffle and parse chosen: parse_first gives the order
+ * the tf.data issue's benchmark names (parse -> decode -> scale -> shuffle -> batch -> prefetch);
+ * otherwise the serialized records are shuffled before they are parsed (what fmnist_pipeline
+ * does: the same elements in the same order, with a third of the buffer). */
+tfc_code fmnist_pipeline_ordered(const char *path, bool shuffle, uint64_t seed, int batch,
+                                 bool read_ahead, int num_parallel_calls, bool use_index,
+                                 bool parse_first, tfc_dataset **out, tfc_status *st);
+
 #endif
