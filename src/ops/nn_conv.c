@@ -333,7 +333,7 @@ static tfc_code conv2d_compute(tfc_kernel_ctx *c, void *state) {
     bool relu, epi = tfc_kctx_epilogue(c, &bias, &relu);
     if (epi && check_bias(c, s, bias, y)) return TFC_INVALID_ARGUMENT;
     tfc_threadpool *pool = tfc_kctx_pool(c);
-    if (s->direct) {
+    if (s->direct && tfc__nn_direct_fits(&g)) {
         float *sc = tfc__nn_scratch_get(&s->scratch, tfc__nn_direct_fwd_scratch(pool, &g));
         if (!sc) return tfc_kctx_fail(c, TFC_RESOURCE_EXHAUSTED, "out of memory for Conv2D");
         tfc__nn_direct_fwd(pool, &g, tfc_tensor_data_const(x), tfc_tensor_data_const(f),

@@ -149,7 +149,7 @@ static tfc_code bp_filter_compute(tfc_kernel_ctx *c, void *state) {
         return TFC_OK;
     }
     tfc_threadpool *pool = tfc_kctx_pool(c);
-    if (s->direct) {
+    if (s->direct && tfc__nn_direct_fits(&g)) {
         float *sc = tfc__nn_scratch_get(&s->scratch, tfc__nn_direct_bp_filter_scratch(pool, &g));
         if (!sc) return tfc_kctx_fail(c, TFC_RESOURCE_EXHAUSTED, "out of memory for the gradient");
         tfc__nn_direct_bp_filter(pool, &g, tfc_tensor_data_const(x), tfc_tensor_data_const(dy),

@@ -198,6 +198,20 @@ static int64_t pad_elems(const tfc__nn_geom *g) {
     return pad_h(g) * pad_w(g) * g->in_c + SLACK;
 }
 
+/* Whether g's padded image has at most 2^30 elements, computed without overflow: hostile
+ * geometries (a huge dilation with SAME padding) get the im2col path, which allocates by the
+ * output instead. */
+static bool pad_fits(const tfc__nn_geom *g) {
+    int64_t h, w, e, hw, all;
+    if (__builtin_mul_overflow(g->out_h - 1, g->stride_h, &h) ||
+        __builtin_mul_overflow(g->k_h - 1, g->dil_h, &e) || __builtin_add_overflow(h, e + 1, &h) ||
+        __builtin_mul_overflow(g->out_w - 1, g->stride_w, &w) ||
+        __builtin_add_overflow(w, g->k_w, &w) || __builtin_mul_overflow(h, w, &hw) ||
+        __builtin_mul_overflow(hw, g->in_c, &all))
+        return false;
+    return all <= ((int64_t)1 << 30);
+}
+
 static void pad_image(const tfc__nn_geom *g, const float *img, float *out) {
     int64_t H = pad_h(g), W = pad_w(g), C = g->in_c;
     int64_t lo = g->pad_left < 0 ? 0 : g->pad_left; /* first padded column with input */
@@ -300,8 +314,16 @@ void tfc__nn_direct_fwd(tfc_threadpool *pool, const tfc__nn_geom *g, const float
 
 /* ---- Input gradient (stride 1) ---- */
 
+bool tfc__nn_direct_fits(const tfc__nn_geom *g) {
+    return g->dil_w == 1 && pad_fits(g);
+}
+
+static tfc__nn_geom bp_input_geom(const tfc__nn_geom *g);
+
 bool tfc__nn_direct_bp_input_fits(const tfc__nn_geom *g) {
-    return g->stride_h == 1 && g->stride_w == 1 && g->dil_w == 1;
+    if (g->stride_h != 1 || g->stride_w != 1 || g->dil_w != 1) return false;
+    tfc__nn_geom b = bp_input_geom(g);
+    return pad_fits(&b);
 }
 
 /* The forward geometry that computes dx from dy: dy is the input (out_c channels), the turned

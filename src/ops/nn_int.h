@@ -213,14 +213,17 @@ void tfc__nn_gemm(bool f32, bool ta, bool tb, int64_t m, int64_t n, int64_t k, c
  * the pool it runs on. */
 /* The CPU has AVX2 and FMA, and TFC_CONV_IMPL is not "gemm" (the im2col + BLAS path). */
 bool tfc__nn_direct_available(void);
+/* g suits the direct forward and filter-gradient kernels (dil_w 1, a padded image of at most
+ * 2^30 elements); bp_input_fits: the input gradient's (also stride 1). */
+bool tfc__nn_direct_fits(const tfc__nn_geom *g);
 bool tfc__nn_direct_bp_input_fits(const tfc__nn_geom *g);
 size_t tfc__nn_direct_fwd_scratch(tfc_threadpool *pool, const tfc__nn_geom *g);
 size_t tfc__nn_direct_bp_input_scratch(tfc_threadpool *pool, const tfc__nn_geom *g);
 size_t tfc__nn_direct_bp_filter_scratch(tfc_threadpool *pool, const tfc__nn_geom *g);
 /* y = conv(x, w): x [n, in_h, in_w, in_c], w HWIO, y [n, out_h, out_w, out_c]; plus bias
  * [out_c] unless NULL, then max(., 0) when relu. */
-void tfc__nn_direct_fwd(tfc_threadpool *pool, const tfc__nn_geom *g, const float *x,
-                        const float *w, const float *bias, bool relu, float *y, float *scratch);
+void tfc__nn_direct_fwd(tfc_threadpool *pool, const tfc__nn_geom *g, const float *x, const float *w,
+                        const float *bias, bool relu, float *y, float *scratch);
 /* dx of y = conv(x, w) from dy. */
 void tfc__nn_direct_bp_input(tfc_threadpool *pool, const tfc__nn_geom *g, const float *w,
                              const float *dy, float *dx, float *scratch);

@@ -56,6 +56,9 @@ static const conv_case cases[] = {
     {3, 7, 6, 5, 3, 3, 40, {.sh = 1, .sw = 1, .padding = "SAME"}, F},
     {1, 9, 9, 3, 5, 5, 16, {.sh = 1, .sw = 1, .padding = "SAME"}, F},
     {2, 6, 5, 7, 3, 2, 33, {.sh = 2, .sw = 1, .padding = "VALID"}, F},
+    /* a dilation so large that SAME padding is 2^30 rows: no padded image is made (the direct
+     * kernels would need one of 2^31 rows); only the centre row of the window sees the input */
+    {1, 5, 5, 1, 3, 3, 2, {.sh = 1, .sw = 1, .dh = 1 << 30, .dw = 1, .padding = "SAME"}, F},
     {2, 7, 7, 3, 3, 3, 4, {.sh = 2, .sw = 1, .padding = "SAME"}, D},
     {2, 8, 7, 2, 3, 2, 3, {.sh = 1, .sw = 2, .dh = 2, .dw = 2, .padding = "VALID"}, D},
 };
