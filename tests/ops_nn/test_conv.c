@@ -56,6 +56,8 @@ static const conv_case cases[] = {
     {3, 7, 6, 5, 3, 3, 40, {.sh = 1, .sw = 1, .padding = "SAME"}, F},
     {1, 9, 9, 3, 5, 5, 16, {.sh = 1, .sw = 1, .padding = "SAME"}, F},
     {2, 6, 5, 7, 3, 2, 33, {.sh = 2, .sw = 1, .padding = "VALID"}, F},
+    /* explicit left padding wider than the padded rows the strided windows reach */
+    {2, 3, 2, 2, 1, 1, 3, {.sh = 1, .sw = 4, .padding = "EXPLICIT", .pad = {0, 0, 6, 0}}, F},
     {2, 7, 7, 3, 3, 3, 4, {.sh = 2, .sw = 1, .padding = "SAME"}, D},
     {2, 8, 7, 2, 3, 2, 3, {.sh = 1, .sw = 2, .dh = 2, .dw = 2, .padding = "VALID"}, D},
 };
