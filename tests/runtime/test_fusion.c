@@ -224,6 +224,47 @@ static void test_known_select(void **state) {
     tfc__trace = saved;
 }
 
+/* A Const default with a control input (made under a control-dependency scope): TF runs that
+ * input whenever the Select runs, so the condition is not treated as known and the input runs. */
+static void test_known_select_control_input(void **state) {
+    (void)state;
+    saved = tfc__trace;
+    tfc__trace = count_trace;
+    tfc_graph *g = tfc_graph_new();
+    tfc_out x = tr_ph(g, "x", TFC_DT_FLOAT, 1, (int64_t[]){3});
+    tfc_out side = tr_unary(g, "Neg", "side", x);
+    tfc_tensor *dv;
+    TU_OK(tfc_tensor_new(TFC_DT_BOOL, &(tfc_shape){0, {0}}, &dv, NULL));
+    *(bool *)tfc_tensor_data(dv) = true;
+    tfc_node_builder *cb = tfc_node_begin(g, "Const", "default");
+    tfc_node_set_attr_tensor(cb, "value", dv);
+    tfc_node_set_attr_type(cb, "dtype", TFC_DT_BOOL);
+    tfc_node_add_control_input(cb, side.node);
+    tfc_out d = tfc_node_output(tfc_node_finish(cb), 0);
+    tfc_node_builder *pb = tfc_node_begin(g, "PlaceholderWithDefault", "training");
+    tfc_node_add_input(pb, d);
+    tfc_node_set_attr_shape(pb, "shape", &(tfc_shape){0, {0}});
+    tfc_out flag = tfc_node_output(tfc_node_finish(pb), 0);
+    tfc_node_builder *nb = tfc_node_begin(g, "Select", "pick");
+    tfc_node_add_input(nb, flag);
+    tfc_node_add_input(nb, x);
+    tfc_node_add_input(nb, tr_unary(g, "Square", "square", x));
+    tfc_out sel = tfc_node_output(tfc_node_finish(nb), 0);
+    TU_OK(tfc_graph_status(g, NULL));
+    tfc_session *s;
+    tfc_status st;
+    TU_OK(tfc_session_new(g, &(tfc_session_opts){.num_threads = 1}, &s, &st));
+    tfc_tensor *tx = tr_floats(1, (int64_t[]){3}, (float[]){1, -2, 3}), *r;
+    n_neg = 0;
+    TU_OK(tfc_session_run(s, &(tfc_feed){x, tx}, 1, &sel, 1, &r, NULL, 0, &st));
+    assert_int_equal(n_neg, 1); /* the default's control input ran */
+    assert_float_equal(((const float *)tfc_tensor_data_const(r))[1], -2, 0);
+    tfc_tensor_unref(r), tfc_tensor_unref(tx), tfc_tensor_unref(dv);
+    tfc_session_free(s);
+    tfc_graph_free(g);
+    tfc__trace = saved;
+}
+
 static tfc_out pool_op(tfc_graph *g, const char *op, const tfc_out *in, int nin, int64_t k,
                        int64_t stride) {
     tfc_node_builder *b = tfc_node_begin(g, op, NULL);
@@ -283,9 +324,8 @@ static void test_pool_grad_relu_grad(void **state) {
 
 int tr_run_fusion(void) {
     const struct CMUnitTest tests[] = {
-        TU_TEST(test_conv_bias_relu),
-        TU_TEST(test_conv_bias_relu_empty),
-        TU_TEST(test_known_select),
+        TU_TEST(test_conv_bias_relu),      TU_TEST(test_conv_bias_relu_empty),
+        TU_TEST(test_known_select),        TU_TEST(test_known_select_control_input),
         TU_TEST(test_pool_grad_relu_grad),
     };
     return cmocka_run_group_tests_name("fusion", tests, NULL, NULL);
