@@ -324,14 +324,15 @@ static tfc_code conv2d_compute(tfc_kernel_ctx *c, void *state) {
     tfc_tensor *y;
     tfc_code rc = tfc_kctx_alloc_output(c, 0, s->dt, &os, &y);
     if (rc) return rc;
+    const tfc_tensor *bias; /* checked first: BiasAdd refuses a bad bias on an empty value too */
+    bool relu, epi = tfc_kctx_epilogue(c, &bias, &relu);
+    if (epi && check_bias(c, s, bias, y)) return TFC_INVALID_ARGUMENT;
     if (tfc_tensor_num_elements(y) == 0) return TFC_OK;
     if (g.k_h * g.k_w * g.in_c == 0) { /* an empty sum; BLAS may leave C untouched when k is 0 */
         memset(tfc_tensor_data(y), 0, tfc_tensor_byte_size(y));
+        if (epi) apply_bias(s->dt, bias, relu, y);
         return TFC_OK;
     }
-    const tfc_tensor *bias;
-    bool relu, epi = tfc_kctx_epilogue(c, &bias, &relu);
-    if (epi && check_bias(c, s, bias, y)) return TFC_INVALID_ARGUMENT;
     tfc_threadpool *pool = tfc_kctx_pool(c);
     if (s->direct && tfc__nn_direct_fits(&g)) {
         float *sc = tfc__nn_scratch_get(&s->scratch, tfc__nn_direct_fwd_scratch(pool, &g));

@@ -216,6 +216,7 @@ static void pad_image(const tfc__nn_geom *g, const float *img, float *out) {
     int64_t H = pad_h(g), W = pad_w(g), C = g->in_c;
     int64_t lo = g->pad_left < 0 ? 0 : g->pad_left; /* first padded column with input */
     int64_t hi = g->in_w + g->pad_left;             /* one past the last */
+    if (lo > W) lo = W; /* explicit padding wider than the columns the windows reach */
     if (hi > W) hi = W;
     if (hi < lo) hi = lo;
     for (int64_t r = 0; r < H; r++) {

@@ -80,7 +80,8 @@ static void push(builder *b, const tfc_node *n) {
 }
 
 /* A Select's condition when this run fixes it: a scalar bool PlaceholderWithDefault that is not
- * fed, whose default is a Const (tf.layers' training switch left at its default). -1 otherwise. */
+ * fed, whose default is a Const (tf.layers' training switch left at its default), neither with
+ * control inputs (pruning the condition would skip them). -1 otherwise. */
 static int known_condition(const builder *b, const tfc_node *n) {
     if (strcmp(tfc_node_op(n), "Select")) return -1; /* SelectV2 may broadcast: not an Identity */
     tfc_out c = tfc_node_input(n, 0);
@@ -90,6 +91,7 @@ static int known_condition(const builder *b, const tfc_node *n) {
     tfc_out d = tfc_node_input(c.node, 0);
     const tfc_tensor *v = NULL;
     if (feed_of(b, d) >= 0 || strcmp(tfc_node_op(d.node), "Const") ||
+        tfc_node_num_control_inputs(d.node) || /* TF would run those with the Const */
         tfc_node_attr_tensor(d.node, "value", &v, NULL) != TFC_OK || !v ||
         tfc_tensor_dtype(v) != TFC_DT_BOOL || tfc_tensor_rank(v) != 0)
         return -1;

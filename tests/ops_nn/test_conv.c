@@ -59,6 +59,8 @@ static const conv_case cases[] = {
     /* a dilation so large that SAME padding is 2^30 rows: no padded image is made (the direct
      * kernels would need one of 2^31 rows); only the centre row of the window sees the input */
     {1, 5, 5, 1, 3, 3, 2, {.sh = 1, .sw = 1, .dh = 1 << 30, .dw = 1, .padding = "SAME"}, F},
+    /* explicit left padding wider than the padded rows the strided windows reach */
+    {2, 3, 2, 2, 1, 1, 3, {.sh = 1, .sw = 4, .padding = "EXPLICIT", .pad = {0, 0, 6, 0}}, F},
     {2, 7, 7, 3, 3, 3, 4, {.sh = 2, .sw = 1, .padding = "SAME"}, D},
     {2, 8, 7, 2, 3, 2, 3, {.sh = 1, .sw = 2, .dh = 2, .dw = 2, .padding = "VALID"}, D},
 };

@@ -119,6 +119,61 @@ static void test_conv_bias_relu(void **state) {
     tfc__trace = saved;
 }
 
+/* Edge shapes of the fused epilogue: with no input channels the conv is an empty sum and the
+ * fused BiasAdd + Relu still give relu(bias) everywhere; with an empty batch a bias of the wrong
+ * length is still BiasAdd's error. Fused and unfused (the conv fetched too) agree. */
+static void test_conv_bias_relu_empty(void **state) {
+    (void)state;
+    saved = tfc__trace;
+    tfc__trace = count_trace;
+    tfc_graph *g = tfc_graph_new();
+    tfc_out x = tr_ph(g, "x", TFC_DT_FLOAT, 4, (int64_t[]){-1, 2, 3, -1});
+    tfc_out f = tr_ph(g, "f", TFC_DT_FLOAT, 4, (int64_t[]){1, 1, -1, 4});
+    tfc_out b = tr_ph(g, "b", TFC_DT_FLOAT, 1, (int64_t[]){-1});
+    tfc_node_builder *nb = tfc_node_begin(g, "Conv2D", "conv");
+    tfc_node_add_input(nb, x);
+    tfc_node_add_input(nb, f);
+    tfc_node_set_attr_int_list(nb, "strides", (int64_t[]){1, 1, 1, 1}, 4);
+    tfc_node_set_attr_string(nb, "padding", "SAME", 4);
+    tfc_out conv = tfc_node_output(tfc_node_finish(nb), 0);
+    tfc_out relu = tr_unary(g, "Relu", "relu", tr_binary(g, "BiasAdd", "biased", conv, b));
+    TU_OK(tfc_graph_status(g, NULL));
+    tfc_session *s;
+    tfc_status st;
+    TU_OK(tfc_session_new(g, &(tfc_session_opts){.num_threads = 2}, &s, &st));
+    tfc_tensor *bias = tr_floats(1, (int64_t[]){4}, (float[]){1, -2, 3, NAN}),
+               *bad = tr_floats(1, (int64_t[]){3}, (float[]){1, 2, 3});
+    /* No input channels: y = relu(bias) at each of the 2 x 2 x 3 pixels. */
+    tfc_tensor *x0 = tr_tensor(TFC_DT_FLOAT, 4, (int64_t[]){2, 2, 3, 0}),
+               *f0 = tr_tensor(TFC_DT_FLOAT, 4, (int64_t[]){1, 1, 0, 4});
+    for (int fused = 0; fused < 2; fused++) {
+        tfc_feed feeds[3] = {{x, x0}, {f, f0}, {b, bias}};
+        tfc_tensor *r[2];
+        n_bias_add = 0;
+        TU_OK(
+            tfc_session_run(s, feeds, 3, (tfc_out[]){relu, conv}, fused ? 1 : 2, r, NULL, 0, &st));
+        assert_int_equal(n_bias_add, !fused);
+        double want[48];
+        for (int i = 0; i < 48; i++) want[i] = (double[]){1, 0, 3, NAN}[i % 4];
+        assert_same(r[0], want, 48);
+        for (int k = 0; k < 2 - fused; k++) tfc_tensor_unref(r[k]);
+    }
+    /* An empty batch with a bias of the wrong length. */
+    tfc_tensor *xe = tr_tensor(TFC_DT_FLOAT, 4, (int64_t[]){0, 2, 3, 2}),
+               *fe = tr_tensor(TFC_DT_FLOAT, 4, (int64_t[]){1, 1, 2, 4});
+    for (int fused = 0; fused < 2; fused++) {
+        tfc_feed feeds[3] = {{x, xe}, {f, fe}, {b, bad}};
+        tfc_tensor *r[2] = {NULL, NULL};
+        tfc_session_run(s, feeds, 3, (tfc_out[]){relu, conv}, fused ? 1 : 2, r, NULL, 0, &st);
+        TR_EXPECT(st, TFC_INVALID_ARGUMENT, "Must provide as many biases");
+    }
+    tfc_tensor_unref(x0), tfc_tensor_unref(f0), tfc_tensor_unref(xe), tfc_tensor_unref(fe);
+    tfc_tensor_unref(bias), tfc_tensor_unref(bad);
+    tfc_session_free(s);
+    tfc_graph_free(g);
+    tfc__trace = saved;
+}
+
 /* Select(PlaceholderWithDefault(Const), a, b) with the switch not fed runs only the branch the
  * default picks (the other's kernels never run), and both when the switch is fed. */
 static void test_known_select(void **state) {
@@ -166,6 +221,47 @@ static void test_known_select(void **state) {
         tfc_session_free(s);
         tfc_graph_free(g);
     }
+    tfc__trace = saved;
+}
+
+/* A Const default with a control input (made under a control-dependency scope): TF runs that
+ * input whenever the Select runs, so the condition is not treated as known and the input runs. */
+static void test_known_select_control_input(void **state) {
+    (void)state;
+    saved = tfc__trace;
+    tfc__trace = count_trace;
+    tfc_graph *g = tfc_graph_new();
+    tfc_out x = tr_ph(g, "x", TFC_DT_FLOAT, 1, (int64_t[]){3});
+    tfc_out side = tr_unary(g, "Neg", "side", x);
+    tfc_tensor *dv;
+    TU_OK(tfc_tensor_new(TFC_DT_BOOL, &(tfc_shape){0, {0}}, &dv, NULL));
+    *(bool *)tfc_tensor_data(dv) = true;
+    tfc_node_builder *cb = tfc_node_begin(g, "Const", "default");
+    tfc_node_set_attr_tensor(cb, "value", dv);
+    tfc_node_set_attr_type(cb, "dtype", TFC_DT_BOOL);
+    tfc_node_add_control_input(cb, side.node);
+    tfc_out d = tfc_node_output(tfc_node_finish(cb), 0);
+    tfc_node_builder *pb = tfc_node_begin(g, "PlaceholderWithDefault", "training");
+    tfc_node_add_input(pb, d);
+    tfc_node_set_attr_shape(pb, "shape", &(tfc_shape){0, {0}});
+    tfc_out flag = tfc_node_output(tfc_node_finish(pb), 0);
+    tfc_node_builder *nb = tfc_node_begin(g, "Select", "pick");
+    tfc_node_add_input(nb, flag);
+    tfc_node_add_input(nb, x);
+    tfc_node_add_input(nb, tr_unary(g, "Square", "square", x));
+    tfc_out sel = tfc_node_output(tfc_node_finish(nb), 0);
+    TU_OK(tfc_graph_status(g, NULL));
+    tfc_session *s;
+    tfc_status st;
+    TU_OK(tfc_session_new(g, &(tfc_session_opts){.num_threads = 1}, &s, &st));
+    tfc_tensor *tx = tr_floats(1, (int64_t[]){3}, (float[]){1, -2, 3}), *r;
+    n_neg = 0;
+    TU_OK(tfc_session_run(s, &(tfc_feed){x, tx}, 1, &sel, 1, &r, NULL, 0, &st));
+    assert_int_equal(n_neg, 1); /* the default's control input ran */
+    assert_float_equal(((const float *)tfc_tensor_data_const(r))[1], -2, 0);
+    tfc_tensor_unref(r), tfc_tensor_unref(tx), tfc_tensor_unref(dv);
+    tfc_session_free(s);
+    tfc_graph_free(g);
     tfc__trace = saved;
 }
 
@@ -228,8 +324,8 @@ static void test_pool_grad_relu_grad(void **state) {
 
 int tr_run_fusion(void) {
     const struct CMUnitTest tests[] = {
-        TU_TEST(test_conv_bias_relu),
-        TU_TEST(test_known_select),
+        TU_TEST(test_conv_bias_relu),      TU_TEST(test_conv_bias_relu_empty),
+        TU_TEST(test_known_select),        TU_TEST(test_known_select_control_input),
         TU_TEST(test_pool_grad_relu_grad),
     };
     return cmocka_run_group_tests_name("fusion", tests, NULL, NULL);
