@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
+
 #include "tfc/tfc.h"
 
 static void die(const char *what, const tfc_status *st) {
@@ -53,17 +55,6 @@ static tfc_out weight(tfc_graph *g, const char *name, int rank, const int64_t *d
     tfc_out c = tfc_const(g, name, t);
     tfc_tensor_unref(t);
     return c;
-}
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 int main(int argc, char **argv) {
@@ -140,7 +131,7 @@ int main(int argc, char **argv) {
             }
             if (r >= 0) ips[r] = steps * batch / (now() - t0);
         }
-        qsort(ips, (size_t)reps, sizeof *ips, cmp);
+        qsort(ips, (size_t)reps, sizeof *ips, cmp_double);
         printf("BENCH cnn_fwd_bwd_%dt %.1f img/s\n", threads, ips[reps / 2]);
         fflush(stdout);
         free(ips);

@@ -12,24 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
+
 #include "tfc/tfc.h"
 #include "tfc/session.h"
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 static void die(const char *what, const tfc_status *st) {
     fprintf(stderr, "bench_engine: %s: %s\n", what, st ? st->msg : "");
@@ -51,7 +37,9 @@ static tfc_tensor *random_matrix(int64_t n) {
 /* OpenBLAS's worker threads spin for ~0.1 s after a multi-threaded call (2^28 cycles by default)
  * and take a core from whatever runs next; wait them out so neither side is timed against the
  * other's spinning threads. */
-static void settle(void) { usleep(250000); }
+static void settle(void) {
+    usleep(250000);
+}
 
 /* GFLOP/s of n x n x n MatMul: through a session (fed a, b; fetched product) vs cblas_sgemm. */
 static void bench_matmul(int64_t n, int threads, int reps) {

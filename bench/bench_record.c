@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
+
 #include "tfc/example.h"
 #include "tfc/record.h"
 
@@ -48,22 +50,11 @@ static volatile uint64_t sink; /* keeps results alive so the compiler cannot dro
 
 /* ---- timing, statistics, reporting ---- */
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(const double *v, int n) {
+/* The median of v[0..n), v left as it is. */
+static double median_of(const double *v, int n) {
     double s[MAX_REPS];
     memcpy(s, v, (size_t)n * sizeof *s);
-    qsort(s, (size_t)n, sizeof *s, cmp_double);
-    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    return median(s, n);
 }
 
 /* Four significant digits, but never an exponent (the collecting script reads plain numbers). */
@@ -75,7 +66,7 @@ static const char *num(double v, char buf[32]) {
 /* BENCH line with the median on stdout; every run on stderr. */
 static void report(const char *name, const double *v, int n, const char *unit, const char *note) {
     char b[32];
-    double m = median(v, n);
+    double m = median_of(v, n);
     fprintf(stderr, "%-28s median %10s %-5s runs:", name, num(m, b), unit);
     for (int i = 0; i < n; i++) fprintf(stderr, " %s", num(v[i], b));
     fprintf(stderr, "%s%s\n", note ? "  " : "", note ? note : "");
@@ -87,7 +78,7 @@ static void report(const char *name, const double *v, int n, const char *unit, c
 static void report_ratio(const char *name, const double *tfc, const double *peer, int n) {
     double r[MAX_REPS] = {0};
     for (int i = 0; i < n; i++) r[i] = tfc[i] / peer[i];
-    double m = median(r, n);
+    double m = median_of(r, n);
     fprintf(stderr, "%-28s median %10.3f tfc/peer runs:", name, m);
     for (int i = 0; i < n; i++) fprintf(stderr, " %.3f", r[i]);
     fprintf(stderr, "\n");

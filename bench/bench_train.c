@@ -14,27 +14,13 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "bench_util.h"
+
 #include "fmnist_input.h"
 #include "fmnist_model.h"
 #include "tfc/session.h"
 
 enum { NB = 100, B = 100 };
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 static void die(const char *what, const tfc_status *st) {
     fprintf(stderr, "bench_train: %s: %s\n", what, st->msg);

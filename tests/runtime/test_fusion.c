@@ -21,6 +21,23 @@ static void count_trace(tfc__trace_kind kind, const char *op) {
     if (saved) saved(kind, op);
 }
 
+/* The kernel counter wraps whatever trace hook the test harness installed. */
+static void counting_on(void) {
+    saved = tfc__trace;
+    tfc__trace = count_trace;
+}
+
+static void counting_off(void) {
+    tfc__trace = saved;
+}
+
+static tfc_tensor *bool_scalar(bool v) {
+    tfc_tensor *t;
+    TU_OK(tfc_tensor_new(TFC_DT_BOOL, &(tfc_shape){0, {0}}, &t, NULL));
+    *(bool *)tfc_tensor_data(t) = v;
+    return t;
+}
+
 typedef struct net {
     tfc_graph *g;
     tfc_out x, bias, filter, conv, biased, relu;
@@ -112,11 +129,10 @@ static void check_dtype(tfc_dtype dt) {
 
 static void test_conv_bias_relu(void **state) {
     (void)state;
-    saved = tfc__trace;
-    tfc__trace = count_trace;
+    counting_on();
     check_dtype(TFC_DT_FLOAT);
     check_dtype(TFC_DT_DOUBLE);
-    tfc__trace = saved;
+    counting_off();
 }
 
 /* Edge shapes of the fused epilogue: with no input channels the conv is an empty sum and the
@@ -124,8 +140,7 @@ static void test_conv_bias_relu(void **state) {
  * length is still BiasAdd's error. Fused and unfused (the conv fetched too) agree. */
 static void test_conv_bias_relu_empty(void **state) {
     (void)state;
-    saved = tfc__trace;
-    tfc__trace = count_trace;
+    counting_on();
     tfc_graph *g = tfc_graph_new();
     tfc_out x = tr_ph(g, "x", TFC_DT_FLOAT, 4, (int64_t[]){-1, 2, 3, -1});
     tfc_out f = tr_ph(g, "f", TFC_DT_FLOAT, 4, (int64_t[]){1, 1, -1, 4});
@@ -171,21 +186,18 @@ static void test_conv_bias_relu_empty(void **state) {
     tfc_tensor_unref(bias), tfc_tensor_unref(bad);
     tfc_session_free(s);
     tfc_graph_free(g);
-    tfc__trace = saved;
+    counting_off();
 }
 
 /* Select(PlaceholderWithDefault(Const), a, b) with the switch not fed runs only the branch the
  * default picks (the other's kernels never run), and both when the switch is fed. */
 static void test_known_select(void **state) {
     (void)state;
-    saved = tfc__trace;
-    tfc__trace = count_trace;
+    counting_on();
     for (int dflt = 0; dflt < 2; dflt++) {
         tfc_graph *g = tfc_graph_new();
         tfc_out x = tr_ph(g, "x", TFC_DT_FLOAT, 1, (int64_t[]){3});
-        tfc_tensor *dv;
-        TU_OK(tfc_tensor_new(TFC_DT_BOOL, &(tfc_shape){0, {0}}, &dv, NULL));
-        *(bool *)tfc_tensor_data(dv) = dflt;
+        tfc_tensor *dv = bool_scalar(dflt);
         tfc_out d = tfc_const(g, "default", dv);
         tfc_node_builder *pb = tfc_node_begin(g, "PlaceholderWithDefault", "training");
         tfc_node_add_input(pb, d);
@@ -202,9 +214,7 @@ static void test_known_select(void **state) {
         TU_OK(tfc_session_new(g, &(tfc_session_opts){.num_threads = 1}, &s, &st));
         tfc_tensor *tx = tr_floats(1, (int64_t[]){3}, (float[]){1, -2, 3}), *r;
         for (int fed = 0; fed < 3; fed++) { /* 0: default; 1: fed false; 2: fed true */
-            tfc_tensor *fv;
-            TU_OK(tfc_tensor_new(TFC_DT_BOOL, &(tfc_shape){0, {0}}, &fv, NULL));
-            *(bool *)tfc_tensor_data(fv) = fed == 2;
+            tfc_tensor *fv = bool_scalar(fed == 2);
             tfc_feed f[2] = {{x, tx}, {flag, fv}};
             n_neg = n_square = 0;
             TU_OK(tfc_session_run(s, f, fed ? 2 : 1, &sel, 1, &r, NULL, 0, &st));
@@ -221,21 +231,18 @@ static void test_known_select(void **state) {
         tfc_session_free(s);
         tfc_graph_free(g);
     }
-    tfc__trace = saved;
+    counting_off();
 }
 
 /* A Const default with a control input (made under a control-dependency scope): TF runs that
  * input whenever the Select runs, so the condition is not treated as known and the input runs. */
 static void test_known_select_control_input(void **state) {
     (void)state;
-    saved = tfc__trace;
-    tfc__trace = count_trace;
+    counting_on();
     tfc_graph *g = tfc_graph_new();
     tfc_out x = tr_ph(g, "x", TFC_DT_FLOAT, 1, (int64_t[]){3});
     tfc_out side = tr_unary(g, "Neg", "side", x);
-    tfc_tensor *dv;
-    TU_OK(tfc_tensor_new(TFC_DT_BOOL, &(tfc_shape){0, {0}}, &dv, NULL));
-    *(bool *)tfc_tensor_data(dv) = true;
+    tfc_tensor *dv = bool_scalar(true);
     tfc_node_builder *cb = tfc_node_begin(g, "Const", "default");
     tfc_node_set_attr_tensor(cb, "value", dv);
     tfc_node_set_attr_type(cb, "dtype", TFC_DT_BOOL);
@@ -262,7 +269,7 @@ static void test_known_select_control_input(void **state) {
     tfc_tensor_unref(r), tfc_tensor_unref(tx), tfc_tensor_unref(dv);
     tfc_session_free(s);
     tfc_graph_free(g);
-    tfc__trace = saved;
+    counting_off();
 }
 
 static tfc_out pool_op(tfc_graph *g, const char *op, const tfc_out *in, int nin, int64_t k,
@@ -279,8 +286,7 @@ static tfc_out pool_op(tfc_graph *g, const char *op, const tfc_out *in, int nin,
  * (negative, zero and NaN inputs; non-overlapping and overlapping windows; float and double). */
 static void test_pool_grad_relu_grad(void **state) {
     (void)state;
-    saved = tfc__trace;
-    tfc__trace = count_trace;
+    counting_on();
     for (int dtc = 0; dtc < 2; dtc++)
         for (int win = 0; win < 2; win++) {
             tfc_dtype dt = dtc ? TFC_DT_DOUBLE : TFC_DT_FLOAT;
@@ -319,7 +325,7 @@ static void test_pool_grad_relu_grad(void **state) {
             tfc_session_free(s);
             tfc_graph_free(g);
         }
-    tfc__trace = saved;
+    counting_off();
 }
 
 int tr_run_fusion(void) {
