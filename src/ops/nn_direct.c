@@ -13,6 +13,7 @@
  * accumulators. The batch is split over the pool by images; a batch smaller than the pool splits
  * each image's pixel tiles instead (batch-1 latency). */
 #include <immintrin.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,14 +22,17 @@
 #define TGT __attribute__((target("avx2,fma")))
 #define SLACK 16 /* floats after a padded image: a tail tile's unused lanes may read there */
 
+/* Decided once (sessions in several threads may plan at once: the cache is atomic). */
 bool tfc__nn_direct_available(void) {
-    static int ok = -1;
-    if (ok < 0) {
+    static _Atomic int ok = -1;
+    int v = atomic_load_explicit(&ok, memory_order_relaxed);
+    if (v < 0) {
         const char *e = getenv("TFC_CONV_IMPL");
-        ok = !(e && strcmp(e, "gemm") == 0) && __builtin_cpu_supports("avx2") &&
-             __builtin_cpu_supports("fma");
+        v = !(e && strcmp(e, "gemm") == 0) && __builtin_cpu_supports("avx2") &&
+            __builtin_cpu_supports("fma");
+        atomic_store_explicit(&ok, v, memory_order_relaxed);
     }
-    return ok;
+    return v;
 }
 
 /* ---- Register tiles ---- */

@@ -38,6 +38,16 @@ static tfc_tensor *bool_scalar(bool v) {
     return t;
 }
 
+/* Conv2D "conv": stride 1, SAME. */
+static tfc_out conv_same(tfc_graph *g, tfc_out x, tfc_out f) {
+    tfc_node_builder *b = tfc_node_begin(g, "Conv2D", "conv");
+    tfc_node_add_input(b, x);
+    tfc_node_add_input(b, f);
+    tfc_node_set_attr_int_list(b, "strides", (int64_t[]){1, 1, 1, 1}, 4);
+    tfc_node_set_attr_string(b, "padding", "SAME", 4);
+    return tfc_node_output(tfc_node_finish(b), 0);
+}
+
 typedef struct net {
     tfc_graph *g;
     tfc_out x, bias, filter, conv, biased, relu;
@@ -48,12 +58,7 @@ static net build(tfc_dtype dt) {
     n.x = tr_ph(n.g, "x", dt, 4, (int64_t[]){2, 5, 6, 3});
     n.bias = tr_ph(n.g, "b", dt, 1, (int64_t[]){-1});
     n.filter = tr_ph(n.g, "f", dt, 4, (int64_t[]){3, 3, 3, 20});
-    tfc_node_builder *b = tfc_node_begin(n.g, "Conv2D", "conv");
-    tfc_node_add_input(b, n.x);
-    tfc_node_add_input(b, n.filter);
-    tfc_node_set_attr_int_list(b, "strides", (int64_t[]){1, 1, 1, 1}, 4);
-    tfc_node_set_attr_string(b, "padding", "SAME", 4);
-    n.conv = tfc_node_output(tfc_node_finish(b), 0);
+    n.conv = conv_same(n.g, n.x, n.filter);
     n.biased = tr_binary(n.g, "BiasAdd", "biased", n.conv, n.bias);
     n.relu = tr_unary(n.g, "Relu", "relu", n.biased);
     TU_OK(tfc_graph_status(n.g, NULL));
@@ -145,12 +150,7 @@ static void test_conv_bias_relu_empty(void **state) {
     tfc_out x = tr_ph(g, "x", TFC_DT_FLOAT, 4, (int64_t[]){-1, 2, 3, -1});
     tfc_out f = tr_ph(g, "f", TFC_DT_FLOAT, 4, (int64_t[]){1, 1, -1, 4});
     tfc_out b = tr_ph(g, "b", TFC_DT_FLOAT, 1, (int64_t[]){-1});
-    tfc_node_builder *nb = tfc_node_begin(g, "Conv2D", "conv");
-    tfc_node_add_input(nb, x);
-    tfc_node_add_input(nb, f);
-    tfc_node_set_attr_int_list(nb, "strides", (int64_t[]){1, 1, 1, 1}, 4);
-    tfc_node_set_attr_string(nb, "padding", "SAME", 4);
-    tfc_out conv = tfc_node_output(tfc_node_finish(nb), 0);
+    tfc_out conv = conv_same(g, x, f);
     tfc_out relu = tr_unary(g, "Relu", "relu", tr_binary(g, "BiasAdd", "biased", conv, b));
     TU_OK(tfc_graph_status(g, NULL));
     tfc_session *s;
